@@ -1,0 +1,252 @@
+"""One frozen Settings object, built once at the edge of the program.
+
+Precedence, lowest first: built-in defaults < ``wenshu.toml`` (in the data directory, or the
+file given with ``--config``) < ``WENSHU_*`` environment variables < command-line flags.
+No other module reads ``os.environ`` or a config file; they receive a ``Settings``.
+
+Environment variables map onto keys by name: ``WENSHU_DATA`` is ``data_dir``,
+``WENSHU_DATABASE_URL`` is ``database_url`` and ``WENSHU_OCR_ENGINE`` is ``[ocr] engine``.
+``WENSHU_TEST_*`` is reserved for the test suite and ignored here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import ConfigError
+
+CONFIG_FILE_NAME = "wenshu.toml"
+DEFAULT_DATA_DIR = "wenshu-data"
+ENV_PREFIX = "WENSHU_"
+
+Direction = Literal["收文", "发文"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OfficeSettings(_Section):
+    # The office's own names: a document whose issuer is one of these is one of ours.
+    names: tuple[str, ...] = ("东湖大学化学化工学院", "化学化工学院", "化学院")
+    # 全宗号 of the college archive and the 机构(问题) code used in 档号 (DA/T 22-2015).
+    fonds_code: str = "0001"
+    unit_code: str = "BGS"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, use an IANA name such as Asia/Shanghai") from exc
+        return value
+
+
+class SeriesSettings(_Section):
+    direction: Direction
+    # Python format string; {year} and {seq} are filled in. The 条例 wants the sequence
+    # without padding and the year in full inside 六角括号.
+    format: str
+
+    @field_validator("format")
+    @classmethod
+    def _format_has_fields(cls, value: str) -> str:
+        try:
+            value.format(year=2026, seq=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"format {value!r} may only use {{year}} and {{seq}}") from exc
+        if "{seq" not in value:
+            raise ValueError(f"format {value!r} must contain {{seq}}")
+        return value
+
+
+def _default_series() -> dict[str, SeriesSettings]:
+    return {
+        "收文": SeriesSettings(direction="收文", format="收〔{year}〕{seq}号"),
+        "发文": SeriesSettings(direction="发文", format="化学院发〔{year}〕{seq}号"),
+        "函": SeriesSettings(direction="发文", format="化学院函〔{year}〕{seq}号"),
+    }
+
+
+class NumberingSettings(_Section):
+    series: dict[str, SeriesSettings] = Field(default_factory=_default_series)
+    # Which series a file gets when none is named, per direction.
+    default_incoming: str = "收文"
+    default_outgoing: str = "发文"
+
+    @model_validator(mode="after")
+    def _defaults_exist(self) -> "NumberingSettings":
+        for direction, name in (("收文", self.default_incoming), ("发文", self.default_outgoing)):
+            series = self.series.get(name)
+            if series is None:
+                raise ValueError(f"default series {name!r} is not defined under [numbering.series]")
+            if series.direction != direction:
+                raise ValueError(f"default {direction} series {name!r} is declared as {series.direction}")
+        return self
+
+
+class OcrSettings(_Section):
+    engine: Literal["rapidocr", "tesseract"] = "rapidocr"
+    tesseract_languages: str = "chi_sim+eng"
+    dpi: int = Field(300, ge=100, le=600)
+    # Seconds one page may take before the engine is considered hung.
+    page_timeout: int = Field(120, ge=5)
+
+
+class LimitSettings(_Section):
+    # Files beyond these are refused as too_large instead of exhausting memory.
+    max_file_mb: int = Field(200, ge=1)
+    max_pages: int = Field(2000, ge=1)
+    max_image_pixels: int = Field(120_000_000, ge=1_000_000)
+    max_unzipped_mb: int = Field(300, ge=1)
+
+
+class Settings(_Section):
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    database_url: str | None = None
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    office: OfficeSettings = Field(default_factory=OfficeSettings)
+    numbering: NumberingSettings = Field(default_factory=NumberingSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> "Settings":
+        if not self.data_dir.is_absolute():
+            object.__setattr__(self, "data_dir", self.data_dir.resolve())
+        if self.database_url is None:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'wenshu.db'}")
+        return self
+
+    # Folders of the data directory (README "Data layout").
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def duplicates_dir(self) -> Path:
+        return self.data_dir / "duplicates"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "work"
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return (self.inbox_dir, self.outbox_dir, self.quarantine_dir, self.duplicates_dir,
+                self.store_dir, self.index_dir, self.work_dir)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.office.timezone)
+
+
+_SECTIONS = {name for name, field in Settings.model_fields.items()
+             if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)}
+_ENV_ALIASES = {"data": "data_dir"}
+
+
+def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Turn ``WENSHU_*`` variables into a nested dict of raw (string) values."""
+    result: dict[str, Any] = {}
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX) or key.startswith(ENV_PREFIX + "TEST_"):
+            continue
+        name = key[len(ENV_PREFIX):].lower()
+        name = _ENV_ALIASES.get(name, name)
+        section = next((s for s in _SECTIONS if name.startswith(s + "_")), None)
+        if section:
+            field = name[len(section) + 1:]
+            if field == "names":  # the one tuple a shell user sets: comma separated
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            result.setdefault(section, {})[field] = value
+        else:
+            result[name] = value
+    return result
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}",
+                          fix=f"Correct the syntax in {path} (see README, Configuration).") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}",
+                          fix="Check the path given with --config.") from exc
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _explain(error: ValidationError, sources: str) -> ConfigError:
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"]) or "(settings)"
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"unknown setting '{where}'")
+        else:
+            lines.append(f"setting '{where}': {problem['msg']} (got {problem.get('input')!r})")
+    return ConfigError("invalid settings: " + "; ".join(lines),
+                       fix=f"Fix or remove these keys in {sources}. README 'Configuration' lists every key.")
+
+
+def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
+                  env: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Build the Settings for one run. ``data_dir`` and ``overrides`` come from CLI flags."""
+    env = os.environ if env is None else env
+    from_env = settings_from_env(env)
+    from_flags = dict(overrides or {})
+    if data_dir is not None:
+        from_flags["data_dir"] = str(data_dir)
+
+    if config_file is not None:
+        toml_path = Path(config_file)
+        if not toml_path.is_file():
+            raise ConfigError(f"config file {toml_path} does not exist",
+                              fix="Pass an existing file to --config, or leave it out.")
+    else:
+        where = from_flags.get("data_dir") or from_env.get("data_dir") or DEFAULT_DATA_DIR
+        toml_path = Path(where) / CONFIG_FILE_NAME
+    from_file = _read_toml(toml_path) if toml_path.is_file() else {}
+
+    merged = _merge(_merge(from_file, from_env), from_flags)
+    sources = f"{toml_path}, WENSHU_* variables or flags"
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, sources) from exc
