@@ -1,0 +1,260 @@
+"""The `wenshu` command. Settings are built here, once; errors become output here, once."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.errors import EXIT_SOME_QUARANTINED, AuditChainBroken, InvalidValue, WenshuError
+from pipeline.settings import Settings, load_settings
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="wenshu 文书：收发文登记、阅办分流、归档与检索。")
+audit_app = typer.Typer(no_args_is_help=True, help="审计日志：查看与校验。")
+app.add_typer(audit_app, name="audit")
+
+
+@dataclass
+class Edge:
+    """What every command gets: the frozen settings and who is acting."""
+
+    settings: Settings
+    actor: str
+
+    @cached_property
+    def engine(self) -> Engine:
+        from registry.db import connect
+        return connect(self.settings.database_url)
+
+
+def default_actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Data directory (env WENSHU_DATA; default ./wenshu-data).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (default DATA/wenshu.toml).")] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Who is acting, for the audit log (default user@host).")] = None,
+) -> None:
+    ctx.obj = Edge(settings=load_settings(data_dir=data, config_file=config), actor=actor or default_actor())
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the data directory, its folders and the database (safe to run again)."""
+    edge: Edge = ctx.obj
+    for folder in edge.settings.folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    edge.engine  # connecting applies the migrations
+    console.print(f"数据目录已就绪：{edge.settings.data_dir}")
+    console.print(f"数据库：{edge.settings.database_url}")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files (or folders of files) to register; they are copied, not moved.")],
+    direction: Annotated[str, typer.Option("--direction", help="收文 or 发文.")] = "收文",
+    series: Annotated[Optional[str], typer.Option("--series", help="Numbering series (default per direction).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per path.")] = False,
+) -> None:
+    """Register files: extract, understand, number, file and index each one."""
+    from pipeline.ingest import Context, ingest_file
+
+    if direction not in ("收文", "发文"):
+        raise InvalidValue(f"--direction 只能是 收文 或 发文，而不是「{direction}」", fix="Use --direction 收文 or --direction 发文.")
+    edge: Edge = ctx.obj
+    for folder in edge.settings.folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor)
+    outcomes = [ingest_file(path, context, direction=direction, series=series)
+                for path in _expand(paths)]
+    if as_json:
+        _print_json([outcome.to_json() for outcome in outcomes])
+    else:
+        table = Table("文件", "结果", "登记号", "说明")
+        labels = {"registered": "已登记", "duplicate": "重复", "quarantined": "已隔离"}
+        for outcome in outcomes:
+            note = outcome.reason or (f"与 {outcome.duplicate_of} 相同" if outcome.duplicate_of else outcome.title or "")
+            table.add_row(Path(outcome.path).name, labels[outcome.status], outcome.reg_no or "", note)
+        console.print(table)
+    if any(outcome.status == "quarantined" for outcome in outcomes):
+        raise typer.Exit(EXIT_SOME_QUARANTINED)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InvalidValue(f"找不到文件：{path}", fix="Check the path.")
+    return files
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    reg_no: Annotated[str, typer.Argument(help="Registration number, e.g. 收〔2026〕15号.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show one record, including its text."""
+    from registry import queries
+    from registry.exports import record_json
+
+    edge: Edge = ctx.obj
+    record = record_json(queries.get(edge.engine, reg_no), edge.settings, with_text=True)
+    if as_json:
+        _print_json(record)
+        return
+    table = Table(show_header=False)
+    for key, value in record.items():
+        if key != "text":
+            table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+    console.print(record["text"] or "（无正文）")
+
+
+@app.command("log")
+def log_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON list on stdout.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="Write an Excel 登记簿 to this file.")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="First registration day, YYYY-MM-DD.")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Last registration day, YYYY-MM-DD.")] = None,
+    direction: Annotated[Optional[str], typer.Option("--direction", help="收文 or 发文.")] = None,
+    doc_type: Annotated[Optional[str], typer.Option("--type", help="文种, e.g. 通知.")] = None,
+    route: Annotated[Optional[str], typer.Option("--route", help="阅件 or 办件.")] = None,
+) -> None:
+    """The registration log (登记簿), oldest first."""
+    from registry import queries, records
+    from registry.exports import record_json, write_csv, write_xlsx
+
+    edge: Edge = ctx.obj
+    filters = queries.LogFilter(date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"),
+                                direction=direction, doc_type=doc_type, route=route)
+    rows = (record_json(document, edge.settings) for document in queries.log(edge.engine, edge.settings, filters))
+    if xlsx or as_csv:
+        count = write_xlsx(rows, xlsx) if xlsx else write_csv(rows, sys.stdout)
+        records.record_export(edge.engine, what="xlsx" if xlsx else "csv", filters=filters.as_dict(),
+                              count=count, actor=edge.actor)
+        if xlsx:
+            err_console.print(f"已导出 {count} 条登记记录到 {xlsx}")
+    elif as_json:
+        _print_json(list(rows))
+    else:
+        table = Table("登记号", "登记时间", "文种", "发文字号", "发文机关", "标题", "阅办", "状态")
+        for row in rows:
+            table.add_row(row["reg_no"], row["registered_at"][:16].replace("T", " "), row["doc_type"] or "",
+                          row["doc_number"] or "", row["issuer"] or "", row["title"] or row["file_name"],
+                          row["route"] or "", row["status"])
+        console.print(table)
+
+
+def _day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(f"{flag} 的日期「{value}」无法识别", fix=f"Write it as YYYY-MM-DD, e.g. {flag} 2026-03-01.") from None
+
+
+@app.command()
+def void(
+    ctx: typer.Context,
+    reg_no: Annotated[str, typer.Argument(help="Registration number to void.")],
+    reason: Annotated[str, typer.Argument(help="Why (kept with the record and in the audit log).")],
+) -> None:
+    """Void a record: it keeps its number for ever, with the reason."""
+    from registry import records
+
+    edge: Edge = ctx.obj
+    records.void(edge.engine, reg_no, reason, edge.actor)
+    console.print(f"{reg_no} 已作废：{reason}")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Recompute the hash chain; exit 0 when intact, 6 naming the first broken event."""
+    from registry import audit
+
+    edge: Edge = ctx.obj
+    with Session(edge.engine) as session:
+        problems = audit.verify(session)
+        count = session.get(audit.ChainHead, 1).last_seq
+    if problems:
+        first = problems[0]
+        where = f"event {first.seq}" if first.seq is not None else f"record {first.record}"
+        details = "\n".join(f"  - {'event ' + str(p.seq) if p.seq else 'record ' + str(p.record)}: {p.problem}"
+                            for p in problems[:20])
+        raise AuditChainBroken(f"audit chain broken at {where}: {first.problem}\n{details}",
+                               fix="Restore the database from a backup and compare; the events named were altered.")
+    console.print(f"审计链完整：{count} 条事件校验通过。")
+
+
+@audit_app.command("log")
+def audit_log(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    record: Annotated[Optional[str], typer.Option("--record", help="Only events about this registration number.")] = None,
+) -> None:
+    """The audit events, oldest first."""
+    from registry import audit
+
+    edge: Edge = ctx.obj
+    with Session(edge.engine) as session:
+        events = [audit.event_to_json(event) for event in audit.events(session, record)]
+    if as_json:
+        _print_json(events)
+        return
+    table = Table("序号", "时间 (UTC)", "操作人", "操作", "记录", "详情")
+    for event in events:
+        details = {k: v for k, v in event["details"].items() if k != "digest"}
+        table.add_row(str(event["seq"]), event["at"][:19], event["actor"], event["action"],
+                      event["record"] or "", json.dumps(details, ensure_ascii=False)[:80])
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: the one place where wenshu's errors become messages and exit codes.
+
+    Usage errors are reported by typer itself (exit 2); everything wenshu raises lands here.
+    """
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=sys.argv[1:], prog_name="wenshu")
+    except WenshuError as error:
+        err_console.print(f"[bold red]错误：[/]{error.message}", highlight=False)
+        if error.fix:
+            err_console.print(f"[yellow]How to fix:[/] {error.fix}", highlight=False)
+        sys.exit(error.exit_code)

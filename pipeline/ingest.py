@@ -1,0 +1,156 @@
+"""The pipeline for one file, as a recipe: an ordered tuple of small steps over one Job value.
+
+``wenshu ingest FILE`` and the watcher both call ``ingest_file``; nothing else registers.
+A step returns a new Job; a step that settles the outcome (duplicate, quarantined) ends the
+recipe early. Bad input never raises out of here: it is quarantined with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from extractors import extract
+from extractors.errors import Corrupt, ExtractionError
+from extractors.model import Extracted
+from pipeline.files import dated_folder, place, put_in_store, sha256_of
+from pipeline.settings import Settings
+from registry import records
+from registry.models import Document
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    engine: Engine
+    actor: str
+    move: bool = False  # the watcher moves files out of the inbox; `ingest` copies
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one file: the `--json` object of `wenshu ingest` (README, JSON output)."""
+
+    path: str
+    status: str  # registered | duplicate | quarantined
+    reg_no: str | None = None
+    duplicate_of: str | None = None
+    reason: str | None = None
+    kind: str | None = None  # the error kind when quarantined
+    doc_type: str | None = None
+    title: str | None = None
+    route: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    direction: str
+    series: str | None = None
+    sha256: str | None = None
+    extracted: Extracted | None = None
+    stored: Path | None = None
+    outcome: Outcome | None = None
+
+
+def hash_file(job: Job, ctx: Context) -> Job:
+    return dataclasses.replace(job, sha256=sha256_of(job.source))
+
+
+def skip_known_file(job: Job, ctx: Context) -> Job:
+    """A file already registered is not extracted again; the registry records the duplicate."""
+    with Session(ctx.engine) as session:
+        known = session.scalar(select(Document.reg_no).where(Document.sha256 == job.sha256))
+    if known:
+        known = records.record_duplicate(ctx.engine, sha256=job.sha256, file_name=job.source.name,
+                                         actor=ctx.actor)
+    return _settle_duplicate(job, ctx, known) if known else job
+
+
+def extract_text(job: Job, ctx: Context) -> Job:
+    try:
+        extracted = extract(job.source, ctx.settings)
+    except ExtractionError as error:
+        return quarantine(job, ctx, error)
+    except Exception as error:  # a library choking on malformed input is still bad input
+        return quarantine(job, ctx, Corrupt("文件内容已损坏，无法读取。请向来文单位重新索取。",
+                                            cause=f"{type(error).__name__}: {error}"))
+    return dataclasses.replace(job, extracted=extracted)
+
+
+def store_original(job: Job, ctx: Context) -> Job:
+    return dataclasses.replace(job, stored=put_in_store(ctx.settings.store_dir, job.source, job.sha256))
+
+
+def register(job: Job, ctx: Context) -> Job:
+    extracted = job.extracted
+    intake = records.Intake(
+        direction=job.direction, series=job.series, file_name=job.source.name, sha256=job.sha256,
+        stored_path=str(job.stored.relative_to(ctx.settings.data_dir)), format=extracted.format,
+        pages=extracted.page_count, text_method=extracted.text_method, text=extracted.text,
+        warnings=extracted.warnings)
+    registration = records.register(ctx.engine, ctx.settings, intake, ctx.actor)
+    if registration.is_duplicate:  # registered by another worker since skip_known_file looked
+        return _settle_duplicate(job, ctx, registration.reg_no)
+    if ctx.move:
+        job.source.unlink(missing_ok=True)
+    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="registered",
+                                                    reg_no=registration.reg_no))
+
+
+STEPS: tuple[Callable[[Job, Context], Job], ...] = (
+    hash_file,
+    skip_known_file,
+    extract_text,
+    store_original,
+    register,
+)
+
+
+def ingest_file(path: Path, ctx: Context, *, direction: str = "收文", series: str | None = None) -> Outcome:
+    job = Job(source=path, direction=direction, series=series)
+    for step in STEPS:
+        job = step(job, ctx)
+        if job.outcome is not None:
+            return job.outcome
+    raise AssertionError("the recipe ended without an outcome")
+
+
+def _settle_duplicate(job: Job, ctx: Context, reg_no: str) -> Job:
+    """The registry has recorded the duplicate; the file goes to duplicates/ (watcher only)."""
+    if ctx.move:
+        place(job.source, dated_folder(ctx.settings.duplicates_dir, _today(ctx)), move=True)
+    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="duplicate",
+                                                    reg_no=reg_no, duplicate_of=reg_no))
+
+
+def quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
+    """Keep the file with a reason the clerk can read, and record it in the audit log."""
+    folder = dated_folder(ctx.settings.quarantine_dir, _today(ctx))
+    placed = place(job.source, folder, move=ctx.move)
+    reason_file = placed.with_name(placed.name + ".reason.txt")
+    reason_file.write_text(
+        f"文件：{job.source.name}\n原因：{error.message}\n"
+        + (f"处理办法：{error.fix}\n" if error.fix else "")
+        + f"\n技术信息（{error.kind}）：{error.cause or '-'}\nSHA-256：{job.sha256}\n",
+        encoding="utf-8")
+    records.record_quarantine(ctx.engine, file_name=job.source.name, sha256=job.sha256,
+                              kind=error.kind, reason=error.message, cause=error.cause,
+                              quarantined_to=str(placed.relative_to(ctx.settings.data_dir)),
+                              actor=ctx.actor)
+    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="quarantined",
+                                                    reason=error.message, kind=error.kind))
+
+
+def _today(ctx: Context):  # noqa: ANN202
+    return datetime.now(ctx.settings.zone).date()

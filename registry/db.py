@@ -1,0 +1,87 @@
+"""Connecting to the registry database and keeping its schema current.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``; a write transaction
+starts with ``BEGIN IMMEDIATE`` so the write lock is held from the first statement and two
+processes can never read the same counter value. PostgreSQL gets the same guarantee from a
+row lock on ``chain_head`` taken as the first statement of every write (see ``writing.py``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from pipeline.errors import DatabaseError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # noqa: ANN001
+        write = connection.get_execution_options().get("wenshu_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@lru_cache(maxsize=8)
+def connect(database_url: str) -> Engine:
+    """One engine per database URL and process, with the schema migrated to the newest version."""
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
+    except Exception as exc:  # bad URL, missing driver
+        raise DatabaseError(f"cannot use database {database_url!r}: {exc}",
+                            fix="Check database_url (WENSHU_DATABASE_URL), e.g. "
+                                "postgresql+psycopg://user@host/db or sqlite:///path/wenshu.db") from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    migrate(engine)
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, flagged so that SQLite transactions take the write lock up front."""
+    return engine.execution_options(wenshu_write=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Apply pending Alembic migrations; a no-op costing one query when the schema is current."""
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        with engine.connect() as connection:
+            if MigrationContext.configure(connection).get_current_revision() == head:
+                return
+        with writer(engine).begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot open or migrate the registry database: {exc.orig}",
+                            fix="Check that the database server is running and database_url is right; "
+                                "for SQLite, that the data directory is writable.") from exc

@@ -1,0 +1,85 @@
+"""Records as the outside world sees them: the stable JSON of the CLI contract, and the
+收文/发文登记簿 as CSV or Excel."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from pipeline.settings import Settings
+from registry.audit import as_utc
+from registry.models import Document
+
+# The JSON field names are a contract (README, "JSON output"); the Chinese headings are the
+# columns of the 登记簿 a clerk knows.
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("reg_no", "登记号"), ("series", "编号序列"), ("seq", "序号"), ("direction", "收发"),
+    ("registered_at", "登记时间"), ("file_name", "文件名"), ("sha256", "SHA-256"),
+    ("format", "格式"), ("pages", "页数"), ("text_method", "文本来源"), ("doc_type", "文种"),
+    ("doc_number", "发文字号"), ("issuer", "发文机关"), ("title", "标题"), ("date", "成文日期"),
+    ("secrecy", "密级"), ("urgency", "紧急程度"), ("route", "阅办"), ("deadline", "办理时限"),
+    ("department", "承办部门"), ("archive_code", "档号"), ("retention", "保管期限"),
+    ("status", "状态"), ("warnings", "提示"),
+)
+# Understanding results kept in Document.details that `show` returns too.
+DETAIL_FIELDS = ("why_route", "references", "checks")
+
+
+def record_json(document: Document, settings: Settings, *, with_text: bool = False) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for name, _ in FIELDS:
+        value = getattr(document, name)
+        if name == "registered_at":
+            value = as_utc(value).astimezone(settings.zone).isoformat(timespec="seconds")
+        elif name in ("date", "deadline") and value is not None:
+            value = value.isoformat()
+        record[name] = value
+    record["void_reason"] = document.void_reason
+    if with_text:
+        for name in DETAIL_FIELDS:
+            record[name] = document.details.get(name, [])
+        # 涉密 documents never leave the registry with their body text.
+        record["text"] = None if document.secrecy else document.text
+    return record
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "；".join(str(item) for item in value)
+    return "" if value is None else value
+
+
+def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    writer = csv.writer(out)
+    writer.writerow([heading for _, heading in FIELDS])
+    count = 0
+    for record in records:
+        writer.writerow([_cell(record[name]) for name, _ in FIELDS])
+        count += 1
+    return count
+
+
+def write_xlsx(records: Iterable[dict[str, Any]], path: Path, title: str = "登记簿") -> int:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    header_font = Font(bold=True)
+
+    header = []
+    for _, heading in FIELDS:
+        cell = WriteOnlyCell(sheet, value=heading)
+        cell.font = header_font
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for record in records:
+        sheet.append([_cell(record[name]) for name, _ in FIELDS])
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return count

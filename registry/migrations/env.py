@@ -1,0 +1,10 @@
+"""Alembic environment: wenshu always passes an open connection (see registry/db.py)."""
+
+from alembic import context
+
+from registry.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,95 @@
+"""SQLAlchemy models: the registry is the source of truth for every document the office has.
+
+The schema itself is created and changed only by Alembic migrations (``registry/migrations``);
+these classes describe it for the ORM.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Counter(Base):
+    """The last number handed out per series and year. Updated only under the write lock."""
+
+    __tablename__ = "counters"
+
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class ChainHead(Base):
+    """One row: the newest audit event. Locking it serialises writers (numbers and audit
+    sequence alike); it also anchors the chain so that cutting off its tail is detectable."""
+
+    __tablename__ = "chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Document(Base):
+    """One registered document: a row of the 收文/发文登记簿."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("series", "year", "seq", name="uq_documents_series_year_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reg_no: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    series: Mapped[str] = mapped_column(String(40), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    direction: Mapped[str] = mapped_column(String(4), nullable=False)  # 收文 | 发文
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(String(80), nullable=False)
+
+    file_name: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    stored_path: Mapped[str] = mapped_column(Text, nullable=False)
+    format: Mapped[str | None] = mapped_column(String(20))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    text_method: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
+
+    doc_type: Mapped[str | None] = mapped_column(String(10))
+    doc_number: Mapped[str | None] = mapped_column(String(80))
+    issuer: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[date | None] = mapped_column(Date)
+    secrecy: Mapped[str | None] = mapped_column(String(4))
+    urgency: Mapped[str | None] = mapped_column(String(4))
+    route: Mapped[str | None] = mapped_column(String(4))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    department: Mapped[str | None] = mapped_column(String(40))
+    archive_code: Mapped[str | None] = mapped_column(String(80), unique=True)
+    retention: Mapped[str | None] = mapped_column(String(8))
+
+    status: Mapped[str] = mapped_column(String(8), nullable=False)  # 已登记 | 已作废
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # What understanding found beyond the 登记簿 columns (why_route, references, checks...).
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained. UPDATE and DELETE are refused by database triggers."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40), nullable=False)  # ISO 8601 UTC, as hashed
+    actor: Mapped[str] = mapped_column(String(80), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    record: Mapped[str | None] = mapped_column(String(80), index=True)
+    details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON, as hashed
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -1,0 +1,54 @@
+"""Reading the registry: one record, and the registration log with its filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from pipeline.errors import NotFound
+from pipeline.settings import Settings
+from registry.models import Document
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    date_from: date | None = None  # registration day, in the office's time zone, inclusive
+    date_to: date | None = None
+    direction: str | None = None
+    doc_type: str | None = None
+    route: str | None = None
+
+    def as_dict(self) -> dict:
+        return {key: (value.isoformat() if isinstance(value, date) else value)
+                for key, value in asdict(self).items() if value is not None}
+
+
+def get(engine: Engine, reg_no: str) -> Document:
+    with Session(engine, expire_on_commit=False) as session:
+        document = session.scalar(select(Document).where(Document.reg_no == reg_no))
+    if document is None:
+        raise NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
+    return document
+
+
+def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 1000) -> Iterator[Document]:
+    """Documents oldest first, streamed in batches so a year's log never sits in memory."""
+    query = select(Document).order_by(Document.registered_at, Document.id)
+    zone = settings.zone
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, time.min, zone).astimezone(timezone.utc)
+        query = query.where(Document.registered_at >= start)
+    if filters.date_to:
+        end = datetime.combine(filters.date_to, time.max, zone).astimezone(timezone.utc)
+        query = query.where(Document.registered_at <= end)
+    for column, value in ((Document.direction, filters.direction), (Document.doc_type, filters.doc_type),
+                          (Document.route, filters.route)):
+        if value:
+            query = query.where(column == value)
+    with Session(engine) as session:
+        for document in session.scalars(query.execution_options(yield_per=batch)):
+            yield document

@@ -1,0 +1,50 @@
+"""Shared fixtures: a throw-away data directory, and a fresh PostgreSQL database per test when
+WENSHU_TEST_PG_URL points at a server (tests needing it skip cleanly otherwise)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pipeline.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", env={})
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    base = os.environ.get("WENSHU_TEST_PG_URL")
+    if not base:
+        pytest.skip("WENSHU_TEST_PG_URL is not set")
+    name = f"wenshu_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    from registry.db import connect
+    connect.cache_clear()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings on SQLite and, where available, on PostgreSQL."""
+    overrides = {}
+    if request.param == "postgresql":
+        overrides["database_url"] = request.getfixturevalue("pg_url")
+    return load_settings(data_dir=tmp_path / "data", env={}, overrides=overrides)
