@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -118,6 +119,31 @@ def _expand(paths: list[Path]) -> list[Path]:
         else:
             raise InvalidValue(f"找不到文件：{path}", fix="Check the path.")
     return files
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The file to read.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Extract the text of a file and show the method per page, without registering it."""
+    from extractors import extract as extract_file
+
+    edge: Edge = ctx.obj
+    if not path.is_file():
+        raise InvalidValue(f"找不到文件：{path}", fix="Check the path.")
+    extracted = extract_file(path, edge.settings)
+    if as_json:
+        _print_json({"path": str(path), "format": extracted.format,
+                     "pages": [{"n": page.n, "method": page.method, "text": page.text} for page in extracted.pages],
+                     "text": extracted.text, "warnings": list(extracted.warnings)})
+        return
+    for page in extracted.pages:
+        console.rule(f"第 {page.n} 页 · {page.method}")
+        console.print(page.text, highlight=False, markup=False)
+    for warning in extracted.warnings:
+        err_console.print(f"[yellow]提示：[/]{escape(warning)}", highlight=False)
 
 
 @app.command()
@@ -254,7 +280,9 @@ def main() -> None:
     try:
         command.main(args=sys.argv[1:], prog_name="wenshu")
     except WenshuError as error:
-        err_console.print(f"[bold red]错误：[/]{error.message}", highlight=False)
+        err_console.print(f"[bold red]错误：[/]{escape(error.message)}", highlight=False)
         if error.fix:
-            err_console.print(f"[yellow]How to fix:[/] {error.fix}", highlight=False)
+            err_console.print(f"[yellow]How to fix:[/] {escape(error.fix)}", highlight=False)
+        if error.cause:
+            err_console.print(f"[dim]Cause: {escape(error.cause)}[/]", highlight=False)
         sys.exit(error.exit_code)

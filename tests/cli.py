@@ -1,0 +1,27 @@
+"""Running the real `wenshu` command in a subprocess, as a clerk or a script would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+WENSHU = Path(sys.executable).with_name("wenshu")
+
+
+def run(data_dir: Path, *args: str, env: dict[str, str] | None = None, check_code: int | None = 0,
+        timeout: float = 300) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("WENSHU_")}
+    environment.update(env or {})
+    result = subprocess.run([str(WENSHU), "--data", str(data_dir), *args], capture_output=True,
+                            text=True, env=environment, timeout=timeout)
+    if check_code is not None:
+        assert result.returncode == check_code, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def run_json(data_dir: Path, *args: str, **kwargs: Any) -> Any:
+    return json.loads(run(data_dir, *args, "--json", **kwargs).stdout)
