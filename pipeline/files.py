@@ -45,9 +45,9 @@ def store_path(store_dir: Path, sha256: str, original_name: str) -> Path:
     return store_dir / sha256[:2] / f"{sha256}{suffix}"
 
 
-def put_in_store(store_dir: Path, source: Path, sha256: str) -> Path:
+def put_in_store(store_dir: Path, source: Path, sha256: str, name: str) -> Path:
     """Content-addressed: the same bytes are stored once, whatever their names."""
-    target = store_path(store_dir, sha256, source.name)
+    target = store_path(store_dir, sha256, name)
     if not target.exists():
         durable_copy(source, target)
     return target
@@ -70,9 +70,10 @@ def dated_folder(root: Path, day: date) -> Path:
     return folder
 
 
-def place(source: Path, folder: Path, *, move: bool) -> Path:
-    """Put ``source`` in ``folder`` under a free name: moved (the watcher) or copied (``ingest``)."""
-    target = free_name(folder, source.name)
+def place(source: Path, folder: Path, name: str, *, move: bool) -> Path:
+    """Put ``source`` in ``folder`` as ``name`` (or a free variant of it): moved (the watcher)
+    or copied (``ingest``)."""
+    target = free_name(folder, name)
     if move:
         try:
             os.replace(source, target)

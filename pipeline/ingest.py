@@ -55,6 +55,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Job:
     source: Path
+    file_name: str  # as the clerk named it (the watcher works on a renamed copy in work/)
     direction: str
     series: str | None = None
     sha256: str | None = None
@@ -72,7 +73,7 @@ def skip_known_file(job: Job, ctx: Context) -> Job:
     with Session(ctx.engine) as session:
         known = session.scalar(select(Document.reg_no).where(Document.sha256 == job.sha256))
     if known:
-        known = records.record_duplicate(ctx.engine, sha256=job.sha256, file_name=job.source.name,
+        known = records.record_duplicate(ctx.engine, sha256=job.sha256, file_name=job.file_name,
                                          actor=ctx.actor)
     return _settle_duplicate(job, ctx, known) if known else job
 
@@ -89,13 +90,13 @@ def extract_text(job: Job, ctx: Context) -> Job:
 
 
 def store_original(job: Job, ctx: Context) -> Job:
-    return dataclasses.replace(job, stored=put_in_store(ctx.settings.store_dir, job.source, job.sha256))
+    return dataclasses.replace(job, stored=put_in_store(ctx.settings.store_dir, job.source, job.sha256, job.file_name))
 
 
 def register(job: Job, ctx: Context) -> Job:
     extracted = job.extracted
     intake = records.Intake(
-        direction=job.direction, series=job.series, file_name=job.source.name, sha256=job.sha256,
+        direction=job.direction, series=job.series, file_name=job.file_name, sha256=job.sha256,
         stored_path=str(job.stored.relative_to(ctx.settings.data_dir)), format=extracted.format,
         pages=extracted.page_count, text_method=extracted.text_method, text=extracted.text,
         warnings=extracted.warnings)
@@ -117,8 +118,9 @@ STEPS: tuple[Callable[[Job, Context], Job], ...] = (
 )
 
 
-def ingest_file(path: Path, ctx: Context, *, direction: str = "收文", series: str | None = None) -> Outcome:
-    job = Job(source=path, direction=direction, series=series)
+def ingest_file(path: Path, ctx: Context, *, direction: str = "收文", series: str | None = None,
+                file_name: str | None = None) -> Outcome:
+    job = Job(source=path, file_name=file_name or path.name, direction=direction, series=series)
     for step in STEPS:
         job = step(job, ctx)
         if job.outcome is not None:
@@ -129,7 +131,7 @@ def ingest_file(path: Path, ctx: Context, *, direction: str = "收文", series: 
 def _settle_duplicate(job: Job, ctx: Context, reg_no: str) -> Job:
     """The registry has recorded the duplicate; the file goes to duplicates/ (watcher only)."""
     if ctx.move:
-        place(job.source, dated_folder(ctx.settings.duplicates_dir, _today(ctx)), move=True)
+        place(job.source, dated_folder(ctx.settings.duplicates_dir, _today(ctx)), job.file_name, move=True)
     return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="duplicate",
                                                     reg_no=reg_no, duplicate_of=reg_no))
 
@@ -137,14 +139,14 @@ def _settle_duplicate(job: Job, ctx: Context, reg_no: str) -> Job:
 def quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
     """Keep the file with a reason the clerk can read, and record it in the audit log."""
     folder = dated_folder(ctx.settings.quarantine_dir, _today(ctx))
-    placed = place(job.source, folder, move=ctx.move)
+    placed = place(job.source, folder, job.file_name, move=ctx.move)
     reason_file = placed.with_name(placed.name + ".reason.txt")
     reason_file.write_text(
-        f"文件：{job.source.name}\n原因：{error.message}\n"
+        f"文件：{job.file_name}\n原因：{error.message}\n"
         + (f"处理办法：{error.fix}\n" if error.fix else "")
         + f"\n技术信息（{error.kind}）：{error.cause or '-'}\nSHA-256：{job.sha256}\n",
         encoding="utf-8")
-    records.record_quarantine(ctx.engine, file_name=job.source.name, sha256=job.sha256,
+    records.record_quarantine(ctx.engine, file_name=job.file_name, sha256=job.sha256,
                               kind=error.kind, reason=error.message, cause=error.cause,
                               quarantined_to=str(placed.relative_to(ctx.settings.data_dir)),
                               actor=ctx.actor)
