@@ -271,6 +271,10 @@ def audit_log(
     console.print(table)
 
 
+# Commands that live in their own modules register themselves on `app` when imported.
+from pipeline import cli_watch  # noqa: E402,F401
+
+
 def main() -> None:
     """Entry point: the one place where wenshu's errors become messages and exit codes.
 

@@ -32,6 +32,9 @@ class Context:
     engine: Engine
     actor: str
     move: bool = False  # the watcher moves files out of the inbox; `ingest` copies
+    # The watcher retries a file that does not parse yet (a scanner still writing in bursts);
+    # only the last attempt quarantines it.
+    final_attempt: bool = True
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Outcome:
     """The result of one file: the `--json` object of `wenshu ingest` (README, JSON output)."""
 
     path: str
-    status: str  # registered | duplicate | quarantined
+    status: str  # registered | duplicate | quarantined | retry (watcher only: not final yet)
     reg_no: str | None = None
     duplicate_of: str | None = None
     reason: str | None = None
@@ -82,11 +85,21 @@ def extract_text(job: Job, ctx: Context) -> Job:
     try:
         extracted = extract(job.source, ctx.settings)
     except ExtractionError as error:
-        return quarantine(job, ctx, error)
+        return _retry_or_quarantine(job, ctx, error)
     except Exception as error:  # a library choking on malformed input is still bad input
-        return quarantine(job, ctx, Corrupt("文件内容已损坏，无法读取。请向来文单位重新索取。",
-                                            cause=f"{type(error).__name__}: {error}"))
+        return _retry_or_quarantine(job, ctx, Corrupt("文件内容已损坏，无法读取。请向来文单位重新索取。",
+                                                      cause=f"{type(error).__name__}: {error}"))
     return dataclasses.replace(job, extracted=extracted)
+
+
+RETRYABLE_KINDS = frozenset({"corrupt", "empty"})
+
+
+def _retry_or_quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
+    if error.kind in RETRYABLE_KINDS and not ctx.final_attempt:
+        return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="retry",
+                                                        reason=error.message, kind=error.kind))
+    return quarantine(job, ctx, error)
 
 
 def store_original(job: Job, ctx: Context) -> Job:
