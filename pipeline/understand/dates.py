@@ -1,0 +1,69 @@
+"""Dates in 公文: Arabic (2026年3月5日), Chinese numerals (二〇二六年三月五日), month-day only,
+and, for the signature block only, the shapes tesseract turns 年/月/日 into."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_CN = {"〇": 0, "○": 0, "零": 0, "O": 0, "0": 0, "Ｏ": 0, "◯": 0,
+       "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+DAY = r"3[01]|[12]\d|0?[1-9]"
+MONTH = r"1[0-2]|0?[1-9]"
+AR = re.compile(rf"(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*[日号]")
+CN = re.compile(r"(?P<y>[〇○◯零O0一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月\s*"
+                r"(?P<d>三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
+MD = re.compile(rf"(?<![\d年])(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*[日号]")
+# tesseract (chi_sim+eng) on a short right-aligned line: 年 -> 4/47/4F, 月 -> A/7/H, 日 -> H/B/0
+OCR = re.compile(rf"(?P<y>20\d{{2}})\s*[人]?\s*(?:年|4F|47|4|F)\s*(?P<m>{MONTH})\s*(?:月|A|7|H|F)?\s*"
+                 rf"(?P<d>{DAY})\s*(?:日|H|B|目|0)")
+_OCR_ONE = re.compile(r"(?<=\d)[\]|lI](?=\s*[\d月])|(?<=[年\s])[\]|lI](?=\d)")
+
+
+def cn_number(text: str) -> int:
+    """十二 -> 12, 二十三 -> 23, 三十 -> 30, 五 -> 5."""
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN[tens] if tens else 1) * 10 + (_CN[units] if units else 0)
+    return _CN[text]
+
+
+def make(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def from_match(m: re.Match) -> date | None:
+    y = m.group("y")
+    if y[0] in _CN and not y.isdigit():
+        return make(int("".join(str(_CN[c]) for c in y)), cn_number(m.group("m")), cn_number(m.group("d")))
+    return make(int(y), int(m.group("m")), int(m.group("d")))
+
+
+def find_dates(line: str, *, ocr: bool = False) -> list[tuple[int, int, date]]:
+    """Full dates in a line as (start, end, date); with ``ocr`` the tolerant pattern too."""
+    found = []
+    for pattern in (AR, CN):
+        for m in pattern.finditer(line):
+            value = from_match(m)
+            if value:
+                found.append((m.start(), m.end(), value))
+    if ocr:
+        fixed = _OCR_ONE.sub("1", line)
+        for m in OCR.finditer(fixed):
+            value = from_match(m)
+            if value and not any(s < m.end() and m.start() < e for s, e, _ in found):
+                found.append((m.start(), m.end(), value))
+    return sorted(found)
+
+
+def roll_forward(month: int, day: int, base: date) -> date | None:
+    """A date printed without its year: the year of ``base``, or the next one if that would
+    put it before ``base`` (a deadline is never before the document was written)."""
+    value = make(base.year, month, day)
+    if value and value < base:
+        value = make(base.year + 1, month, day)
+    return value

@@ -1,0 +1,101 @@
+"""发文字号: find, canonicalise (机关代字〔年份〕序号号) and criticise.
+
+The pattern is GONGWEN.md R1 widened for what scanners and typists produce: any bracket pair,
+OCR's 「C」 or 「(」 for 〔 and 「j」 for 〕, full-width digits (already normalised), spaces,
+「第」, zero padding and two-digit years. Only Chinese characters count as 机关代字: an OCR
+line of Latin garbage is not a 代字, and a wrong number is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_OPEN = "〔[［(（【〈<{｛Cc"
+_CLOSE = "〕]］)）】〉>}｝jJ」"
+PATTERN = re.compile(
+    rf"(?P<org>[\u4e00-\u9fff]{{1,16}}?)\s*(?P<open>[{re.escape(_OPEN)}])\s*"
+    rf"(?P<year>(?:19|20)\d{{2}}|\d{{2}})\s*(?P<close>[{re.escape(_CLOSE)}])\s*"
+    rf"(?P<di>第|#)?\s*(?P<seq>\d{{1,5}})\s*(?P<hao>号)?")
+_LEAD = re.compile(r"^(?:根据|依据|按照|参照|参见|关于|转发|印发|见|经|及|和|与|以|据|文|号|的|即)+")
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    canonical: str
+    printed: str
+    org: str
+    year: int
+    seq: int
+    problems: tuple[str, ...]
+
+
+def _parse(m: re.Match, *, own_line_end: bool, org_from: int = 0) -> DocNumber | None:
+    org = m.group("org")
+    if org_from > m.start("org"):
+        org = org[org_from - m.start("org"):]
+    org = _LEAD.sub("", org)
+    if not org:
+        return None
+    year_text, seq_text = m.group("year"), m.group("seq")
+    short_year = len(year_text) == 2
+    if m.group("open") in "Cc" and short_year:
+        return None
+    printed = m.group(0)[len(m.group("org")) - len(org):].strip()
+    if not m.group("hao"):
+        # Without 号 only the document's own number line is trusted, and tesseract reads 号
+        # as a trailing 「5」: 「东大保 [2026] 115」 is 11号.
+        if not own_line_end or short_year:
+            return None
+        if len(seq_text) >= 2 and seq_text.endswith("5"):
+            seq_text = seq_text[:-1]
+    year = 2000 + int(year_text) if short_year else int(year_text)
+    seq = int(seq_text)
+    if seq == 0:
+        return None
+    problems = []
+    if m.group("open") != "〔" or m.group("close") != "〕":
+        problems.append(f"发文字号「{printed}」应使用六角括号〔〕标注年份")
+    if short_year:
+        problems.append(f"发文字号「{printed}」年份应标全称（{year_text} 应为 {year}）")
+    if m.group("di"):
+        problems.append(f"发文字号「{printed}」序号前不加「第」")
+    if len(seq_text) > 1 and seq_text.startswith("0"):
+        problems.append(f"发文字号「{printed}」序号不编虚位（{seq_text} 应为 {seq}）")
+    return DocNumber(f"{org}〔{year}〕{seq}号", printed, org, year, seq, tuple(problems))
+
+
+def own_number(line: str) -> DocNumber | None:
+    """The 发文字号 on its own line in the 版头 (possibly sharing it with 签发人)."""
+    for m in PATTERN.finditer(line):
+        rest = line[m.end():]
+        at_end = not rest.strip() or bool(re.match(r"\s{2,}|\s*签发人|\s*[A-Z]{2,}", rest))
+        number = _parse(m, own_line_end=at_end)
+        if number:
+            return number
+    return None
+
+
+def find_all(text: str, line_starts: tuple[int, ...] = (0,)) -> list[tuple[int, DocNumber]]:
+    """Every 发文字号 cited in running text, with its position; 号 is required here.
+
+    ``text`` is the flat text of a document and ``line_starts`` where its lines begin: a
+    代字 does not reach back over a line break (else 「…文件」 on the line above would be
+    glued to it), but the year and number may wrap onto the next line.
+    """
+    found = []
+    for m in PATTERN.finditer(text):
+        bracket = m.start("open")
+        starts = [s for s in line_starts if s <= bracket]
+        line_start = starts[-1] if starts else 0
+        org_from = line_start if line_start < bracket else 0
+        number = _parse(m, own_line_end=False, org_from=org_from)
+        if number:
+            found.append((m.start(), number))
+    return found
+
+
+def canonical(printed: str) -> str | None:
+    """Canonical form of one printed number, e.g. 东大研（2026）第05号 -> 东大研〔2026〕5号."""
+    number = own_number(printed.strip())
+    return number.canonical if number else None

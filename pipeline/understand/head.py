@@ -1,0 +1,192 @@
+"""The 版头 and the title: 份号, 密级, 紧急程度, 发文机关标志, 发文字号, 签发人, 标题, 主送.
+
+GB/T 9704-2012 (GONGWEN.md §2) puts them in this order from the top of page 1; a 纪要 has its
+name, 期号 and an organ/date line instead; a 函 has its number right-aligned under the header;
+a 决议 or 公报 may start with its title. Everything here works on normalised lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.understand import dates, docnumber
+from pipeline.understand.docnumber import DocNumber
+
+COPY_NO = re.compile(r"^(?:份号\s*[:：]?\s*)?(\d{6})$")
+SECRECY = re.compile(r"^(?:密级\s*[:：]\s*)?(绝密|机密|秘密|绝秘|机秘)\s*(?:[★☆*＊]|[^\d\s])?\s*"
+                     r"(?:(\d{1,2})\s*(年|个月)|(长期))?$")
+URGENCY = re.compile(r"^(?:紧急程度\s*[:：]\s*)?(特急|加急|特提|平急|急件)$")
+_SECRECY_TYPOS = {"绝秘": "绝密", "机秘": "机密"}
+
+TYPE_WORDS = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
+              "议案", "复函", "函", "纪要", "令")
+TITLE_END = re.compile(rf"({'|'.join(TYPE_WORDS)})$")
+_NOT_TITLE = re.compile(r"[：:。；;，]|[\[【(（〔]\s*20\d{2}\s*[\]】)）〕j]\s*[第#]?\d"
+                        r"|(?:(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z]).*){2}"   # OCR garbage: 「PRK ASCE」
+                        r"|^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、．])")
+_HEADER_SUFFIX = re.compile(r"(文件|明传电报|电报)$")
+_ORGAN = re.compile(r"(大学|学院|系|处|部|厅|局|委员会|办公室|研究院|研究生院|中心|工会|政府|委|办|所)$")
+_ISSUE_NO = re.compile(r"^(?:〔\d{4}〕)?第\s*\d{1,4}\s*期$|^\d{4}\s*年第\s*\d{1,4}\s*期$")
+SIGNER = re.compile(r"签\s*发\s*人\s*[:：]\s*([\u4e00-\u9fff·]{2,4}(?:(?:\s+|[、，,])[\u4e00-\u9fff·]{2,4})*)")
+CJK_RATIO_MIN = 0.7
+# a 发文字号 whose 代字 OCR could not read: 「AKA (2026) 58号」
+GARBLED_NUMBER = re.compile(r"^[^\u4e00-\u9fff\s]{1,12}\s*[〔\[［(（【〈<{｛]\s*(?P<year>20\d{2})\s*[〕\]］)）】〉>}｝jJ」]"
+                            r"\s*(?P<di>[第#])?\s*(?P<seq>\d{1,5})\s*(?P<hao>号)?\s*$")
+
+
+@dataclass(frozen=True)
+class Head:
+    copy_no: str | None = None
+    secrecy: str | None = None
+    secrecy_period: str | None = None
+    urgency: str | None = None
+    header: tuple[str, ...] = ()          # 发文机关标志 lines, 「文件」 removed
+    number: DocNumber | None = None
+    number_line: int | None = None
+    number_hint: tuple[int, int, str] | None = None   # (year, seq, printed) of an unreadable number
+    signer: str | None = None
+    title: str | None = None
+    title_lines: tuple[int, int] | None = None
+    title_word: str | None = None         # the 文种 word the title ends with
+    meeting_organ: str | None = None      # 纪要: the organ on the organ/date line
+    meeting_date_line: int | None = None
+    recipients: tuple[str, ...] = ()
+    body_start: int = 0
+
+
+def cjk_ratio(text: str) -> float:
+    text = re.sub(r"\s", "", text)
+    return sum("\u3400" <= c <= "\u9fff" for c in text) / len(text) if text else 0.0
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    parts = re.split(r"[、，,；;]\s*", text.strip().rstrip("。.：:"))
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def _marks(lines: tuple[str, ...]) -> tuple[dict, int]:
+    found: dict = {}
+    i = 0
+    while i < min(len(lines), 6):
+        line = lines[i].replace(" ", "")
+        if m := COPY_NO.match(line):
+            found.setdefault("copy_no", m.group(1))
+        elif m := SECRECY.match(line):
+            found.setdefault("secrecy", _SECRECY_TYPOS.get(m.group(1), m.group(1)))
+            if m.group(2):
+                found.setdefault("secrecy_period", f"{int(m.group(2))}{m.group(3)}")
+            elif m.group(4):
+                found.setdefault("secrecy_period", "长期")
+        elif m := URGENCY.match(line):
+            found.setdefault("urgency", {"急件": "加急"}.get(m.group(1), m.group(1)))
+        else:
+            break
+        i += 1
+    return found, i
+
+
+def _title_like(line: str) -> bool:
+    return len(line) <= 60 and not _NOT_TITLE.search(line) and not _HEADER_SUFFIX.search(line)
+
+
+def _find_number(lines: tuple[str, ...], start: int) -> tuple[DocNumber | None, int | None]:
+    for i in range(start, min(len(lines), start + 9)):
+        line = lines[i]
+        if len(line) > 80 or any(c in line for c in "。，《"):
+            continue
+        number = docnumber.own_number(line)
+        if number:
+            return number, i
+    return None, None
+
+
+def _find_garbled_number(lines: tuple[str, ...], start: int) -> tuple[tuple[int, int, str] | None, int | None]:
+    for i in range(start, min(len(lines), start + 9)):
+        if m := GARBLED_NUMBER.match(lines[i]):
+            seq = m.group("seq")
+            if not m.group("hao") and len(seq) >= 2 and seq.endswith("5"):
+                seq = seq[:-1]      # tesseract's 「5」 for 号
+            if int(seq):
+                return (int(m.group("year")), int(seq), lines[i].strip()), i
+    return None, None
+
+
+def _find_title(lines: tuple[str, ...], start: int, number_line: int | None) -> tuple[int, int] | None:
+    for end in range(start, min(len(lines), start + 12)):
+        line = lines[end]
+        if end == number_line or not _title_like(line) or not TITLE_END.search(line):
+            continue
+        first = end
+        while first - 1 >= start and end - first < 3:
+            above = lines[first - 1]
+            if first - 1 == number_line or not _title_like(above) or _ISSUE_NO.match(above):
+                break
+            # an organ's name alone over a title that starts with 关于 is the 版头, not the title
+            if _ORGAN.search(above) and "关于" not in above and lines[first].startswith("关于"):
+                break
+            first -= 1
+        return first, end
+    return None
+
+
+def read_head(lines: tuple[str, ...]) -> Head:
+    marks, start = _marks(lines)
+    number, number_line = _find_number(lines, start)
+    hint = None
+    if number is None:
+        hint, number_line = _find_garbled_number(lines, start)
+    span = _find_title(lines, start, number_line)
+    if span and number_line is not None and span[0] <= number_line < span[1]:
+        span = (number_line + 1, span[1])
+    title_start = span[0] if span else (number_line + 1 if number_line is not None else start)
+
+    header_end = number_line if number_line is not None and number_line < title_start else title_start
+    header = []
+    for line in lines[start:header_end]:
+        name = _HEADER_SUFFIX.sub("", line).strip()
+        if len(name) >= 2 and cjk_ratio(name) >= CJK_RATIO_MIN and not SIGNER.search(name):
+            header.append(name)
+
+    signer = None
+    if number_line is not None:
+        for line in lines[max(0, number_line - 1): number_line + 2]:
+            if m := SIGNER.search(line):
+                signer = "、".join(re.split(r"\s+|[、，,]", m.group(1)))
+                break
+
+    title = title_word = None
+    if span:
+        title = "".join(lines[span[0]: span[1] + 1])
+        title_word = TITLE_END.search(lines[span[1]]).group(1)
+
+    # after the title: 纪要 期号 and organ/date line, the 发文字号 of a 纪要, then 主送
+    after = span[1] + 1 if span else title_start
+    meeting_organ = meeting_line = None
+    i = after
+    while i < min(len(lines), after + 3):
+        line = lines[i]
+        found = dates.find_dates(line)
+        if _ISSUE_NO.match(line.replace(" ", "")) or i == number_line:
+            i += 1
+            continue
+        if found and found[0][1] >= len(line.rstrip()) - 1:
+            organ = line[: found[0][0]].strip()
+            if not organ or (cjk_ratio(organ) >= CJK_RATIO_MIN and not re.search(r"[，。：:]", organ)):
+                meeting_organ, meeting_line = organ or None, i
+                i += 1
+                continue
+        break
+    recipients: tuple[str, ...] = ()
+    body_start = i
+    if i < len(lines):
+        line = lines[i]
+        if line.endswith(("：", ":")) and "。" not in line and len(line) <= 80:
+            recipients = split_names(line)
+            body_start = i + 1
+    return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
+                secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
+                header=tuple(header), number=number, number_line=number_line, number_hint=hint,
+                signer=signer,
+                title=title, title_lines=span, title_word=title_word, meeting_organ=meeting_organ,
+                meeting_date_line=meeting_line, recipients=recipients, body_start=body_start)

@@ -1,0 +1,51 @@
+"""The value ``understand`` returns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Understanding:
+    doc_type: str                      # one of the 15 文种, or 其他 (not a 公文)
+    doc_number: str | None             # canonical 机关代字〔年份〕序号号
+    doc_number_printed: str | None     # as printed
+    issuer: str | None                 # 发文机关
+    issuer_short: str | None
+    title: str | None
+    date: date | None                  # 成文日期
+    secrecy: str | None                # 绝密 / 机密 / 秘密
+    secrecy_period: str | None         # as marked, e.g. 5年
+    copy_no: str | None                # 份号
+    urgency: str | None                # 特急 / 加急 (电报: 特提 / 平急)
+    signer: str | None                 # 签发人 (names joined with 、)
+    recipients: tuple[str, ...]        # 主送
+    attachments: tuple[str, ...]       # 附件说明
+    contact: str | None                # 附注: 联系人/电话
+    cc: tuple[str, ...]                # 抄送 (and 纪要 分送)
+    printed_by: str | None             # 印发机关
+    printed_date: date | None          # 印发日期
+    is_own: bool                       # issued by this office
+    route: str                         # 阅件 / 办件
+    why_route: tuple[str, ...]
+    deadline: date | None              # earliest date the college must act (办件 only)
+    deadline_text: str | None
+    department: str                    # business area (rules [departments])
+    department_code: str               # 档号 机构(问题)代码, e.g. BGS
+    retention: str                     # 永久 / 30年 / 10年
+    retention_code: str                # Y / D30 / D10
+    references: tuple[str, ...]        # canonical numbers cited in the text (not its own)
+    checks: tuple[str, ...]            # 初审 warnings
+    is_secret: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON types: dates as ISO strings, tuples as lists."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, date):
+                out[key] = value.isoformat()
+            elif isinstance(value, tuple):
+                out[key] = list(value)
+        return out

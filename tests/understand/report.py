@@ -1,0 +1,112 @@
+"""Per-field accuracy of ``understand`` over the labelled set, by source.
+
+    .venv/bin/python -m tests.understand.report            # the table
+    .venv/bin/python -m tests.understand.report --misses   # and every disagreement
+
+The labelled texts and their true values are in ``labelled/`` (labels.json); the OCR'd
+entries were made once by ``make_ocr_texts.py`` and are read as saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.settings import Settings
+from pipeline.understand import Understanding, load_rules, understand
+
+LABELLED = Path(__file__).resolve().parent / "labelled"
+FIELDS = ("doc_type", "doc_number", "date", "secrecy", "urgency", "title", "issuer", "route", "deadline",
+          "department", "references")
+SOURCES = ("born-digital", "ocr")
+
+
+def labelled() -> list[tuple[str, str, dict]]:
+    labels = json.loads((LABELLED / "labels.json").read_text(encoding="utf-8"))
+    return [(doc_id, (LABELLED / f"{doc_id}.txt").read_text(encoding="utf-8"), label)
+            for doc_id, label in sorted(labels.items())]
+
+
+def settings() -> Settings:
+    # a data directory with no rules.toml: the shipped defaults
+    return Settings(data_dir=Path(__file__).resolve().parent / "no-such-data-dir")
+
+
+def value_of(result: Understanding, name: str):
+    value = getattr(result, name)
+    if name == "date" or name == "deadline":
+        return value.isoformat() if value else None
+    if name == "references":
+        return sorted(value)
+    return value
+
+
+def expected_of(label: dict, name: str):
+    value = label.get(name)
+    return sorted(value) if name == "references" else value
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+    misses: list = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+
+def evaluate() -> dict[tuple[str, str], Tally]:
+    """(field, source or 'all') -> Tally."""
+    conf = settings()
+    rules = load_rules(conf)
+    tallies: dict[tuple[str, str], Tally] = {}
+    for doc_id, text, label in labelled():
+        result = understand(text, conf, rules)
+        for name in FIELDS:
+            got, want = value_of(result, name), expected_of(label, name)
+            for bucket in (label["source"], label.get("engine"), label.get("batch"), "all"):
+                if bucket is None:
+                    continue
+                tally = tallies.setdefault((name, bucket), Tally())
+                tally.total += 1
+                if got == want:
+                    tally.right += 1
+                elif bucket == "all":
+                    tally.misses.append((doc_id, label.get("engine", ""), want, got))
+    return tallies
+
+
+def table(tallies: dict[tuple[str, str], Tally], columns: tuple[str, ...] = (*SOURCES, "all")) -> str:
+    columns = tuple(c for c in columns if ("doc_type", c) in tallies)
+    counts = {s: tallies[("doc_type", s)].total for s in columns}
+    rows = [f"{'field':<12}" + "".join(f"{s + f' (n={counts[s]})':>22}" for s in columns)]
+    for name in FIELDS:
+        cells = []
+        for source in columns:
+            t = tallies[(name, source)]
+            cells.append(f"{100 * t.rate:6.1f}% ({t.right:>2}/{t.total:<2})".rjust(22))
+        rows.append(f"{name:<12}" + "".join(cells))
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="accuracy of pipeline.understand on the labelled set")
+    parser.add_argument("--misses", action="store_true", help="list every disagreement")
+    args = parser.parse_args(argv)
+    tallies = evaluate()
+    print(table(tallies))
+    print("\nOCR by engine, and the held-out batch (written after the rules, see labels.json):")
+    print(table(tallies, ("rapidocr", "tesseract", "holdout")))
+    if args.misses:
+        for name in FIELDS:
+            for doc_id, engine, want, got in tallies[(name, "all")].misses:
+                print(f"{name:<11} {doc_id} {engine:<9} want={want!r} got={got!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
