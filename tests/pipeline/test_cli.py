@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
@@ -15,6 +16,10 @@ RECORD_FIELDS = {"reg_no", "series", "seq", "direction", "registered_at", "file_
                  "format", "pages", "text_method", "doc_type", "doc_number", "issuer", "title", "date",
                  "secrecy", "urgency", "route", "deadline", "department", "archive_code", "retention",
                  "status", "warnings"}
+
+def office_today() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
 
 TEXT = "东湖大学教务处\n关于做好2026年秋季学期期末考试工作的通知\n各学院：\n请于12月10日前报送考试安排。\n"
 
@@ -38,7 +43,7 @@ def test_ingest_show_and_log_a_text_file(tmp_path):
     data, source = tmp_path / "data", _txt(tmp_path)
     [result] = run_json(data, "ingest", str(source))
     assert result["path"] == str(source)
-    assert result["status"] == "registered" and result["reg_no"] == f"收〔{date.today().year}〕1号"
+    assert result["status"] == "registered" and result["reg_no"] == f"收〔{office_today().year}〕1号"
     assert result["duplicate_of"] is None and result["reason"] is None
     assert source.exists()  # ingest copies, it never moves
 
@@ -86,7 +91,7 @@ def test_log_filters_and_exports(tmp_path):
     run_json(data, "ingest", str(_txt(tmp_path, "a.txt", "甲")), str(_txt(tmp_path, "b.txt", "乙")))
     run_json(data, "ingest", "--direction", "发文", str(_txt(tmp_path, "c.txt", "丙")))
     assert len(run_json(data, "log", "--direction", "收文")) == 2
-    today = date.today().isoformat()
+    today = office_today().isoformat()
     assert len(run_json(data, "log", "--from", today, "--to", today)) == 3
     assert run_json(data, "log", "--from", "2001-01-01", "--to", "2001-12-31") == []
 
