@@ -86,7 +86,10 @@ def route(*, doc_type: str, urgency: str | None, deadline_text: str | None, body
         note = rules.route_notes.get(doc_type)
         return default, (f"文种「{doc_type}」默认{default}" + (f"：{note}" if note else ""),)
     if urgency in rules.urgent:
-        return "办件", (f"文种「{doc_type}」标注「{urgency}」：紧急公文须明确办理时限，即时办理",)
+        reasons = [f"文种「{doc_type}」标注「{urgency}」：紧急公文须明确办理时限，即时办理"]
+        if deadline_text:
+            reasons.append(f"办理要求：{deadline_text}")
+        return "办件", tuple(reasons)
     if deadline_text:
         return "办件", (f"文种「{doc_type}」含办理要求：{deadline_text}",)
     if m := rules.action_re.search(body):

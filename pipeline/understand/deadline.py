@@ -1,8 +1,9 @@
 """办理时限: the earliest date by which the college must act.
 
-Forms: 「请于2026年12月10日前」, 「12月10日（星期四）前」 (no year: the 成文日期's, rolled into the
+Forms: 「请于2026年12月10日前」, 「11月底前」 (the month's last day), 「年底前」, 「12月10日（星期四）前」 (no year: the 成文日期's, rolled into the
 next year if it would fall before it), 「本月28日前」, 「下月5日前」, 「下周五前」,
-「截止时间：2027年3月15日」, 「12月25日（星期五）下班前」. A date followed by 前 counts only when an
+「截止时间：2027年3月15日」, 「12月25日（星期五）下班前」, and a meeting the college is asked
+to attend (「定于12月15日下午召开…请…准时参加」): its day. A date followed by 前 counts only when an
 action surrounds it (rules [deadline] before/after), so 「12月31日前到期的项目」 or
 「预计12月20日前全部完成」 are not deadlines. Without any date, 特急/特提/加急 give the
 成文日期 (or the registration day) plus rules [deadline] urgency_days.
@@ -22,11 +23,16 @@ _WHEN = (rf"(?:(?P<y>(?:19|20)\d{{2}})\s*年\s*)?(?P<m>{dates.MONTH})\s*月\s*(?
          rf"|(?P<cn>{re.sub(r'[(][?]P<[a-z]+>', '(?:', dates.CN.pattern)})"
          rf"|(?P<rel>本|下)月\s*(?P<rd>{dates.DAY})\s*[日号]"
          rf"|(?P<wk>本|下)周\s*(?P<wd>[一二三四五六日天])")
+MONTH_END = re.compile(r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?:(?P<m>1[0-2]|0?[1-9])\s*月|(?P<this>本)月|(?P<year_end>年))"
+                       r"\s*(?:底|末)\s*(?:前|之前|以前)")
 _WEEKDAY = r"(?:\s*[（(〈<]\s*(?:星期|周)(?P<bw>[一二三四五六日天])\s*[)）〉>])?"
 _TIME = r"(?:\s*(?:上午|下午|中午|晚上)?\s*\d{1,2}\s*(?:[:：]\s*\d{2}|时|点)(?:\s*\d{1,2}\s*分)?)?"
 BEFORE = re.compile(rf"(?<![\d年])(?:{_WHEN}){_WEEKDAY}{_TIME}\s*(?:下班)?\s*(?:前|之前|以前)")
 CUTOFF = re.compile(rf"截\s*止\s*(?:时间|日期)?\s*(?:为|是|[:：])\s*(?:{_WHEN}){_WEEKDAY}")
 CUTOFF_AFTER = re.compile(rf"(?<![\d年])(?:{_WHEN}){_WEEKDAY}{_TIME}\s*截止")
+
+
+MEETING = re.compile(rf"定于\s*(?:{_WHEN})")
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,34 @@ def _resolve(m: re.Match, base: date | None) -> date | None:
     return None
 
 
+def _month_end(m: re.Match, base: date | None) -> date | None:
+    if m.group("year_end"):
+        year = int(m.group("y")) if m.group("y") else (base.year if base else None)
+        return date(year, 12, 31) if year else None
+    if m.group("this"):
+        if base is None:
+            return None
+        year, month = base.year, base.month
+    else:
+        month = int(m.group("m"))
+        if m.group("y"):
+            year = int(m.group("y"))
+        elif base is None:
+            return None
+        else:
+            year = base.year + (1 if month < base.month else 0)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return following - timedelta(days=1)
+
+
 def _clause(text: str, start: int, end: int) -> str:
     left = max((text.rfind(c, max(0, start - 40), start) for c in "\n。；;，,：:）"), default=-1)
     stops = [i for i in (text.find(c, end, end + 60) for c in "\n。；;") if i != -1]
     right = min(stops) if stops else min(len(text), end + 30)
-    return text[left + 1: right].strip()
+    return _LIST_MARK.sub("", text[left + 1: right].strip())
+
+
+_LIST_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、．])\s*")
 
 
 def find(body: str, base: date | None, rules: Rules) -> list[Deadline]:
@@ -85,6 +114,22 @@ def find(body: str, base: date | None, rules: Rules) -> list[Deadline]:
             if m.group("bw") and _WEEKDAYS[value.weekday()] != m.group("bw").replace("天", "日"):
                 mismatch = f"期限「{m.group(0)}」日期与星期不符（{value.isoformat()} 为星期{_WEEKDAYS[value.weekday()]}）"
             found.append(Deadline(value, _clause(body, m.start(), m.end()), mismatch))
+    for m in MONTH_END.finditer(body):
+        before = body[max(0, m.start() - 8): m.start()]
+        after = body[m.end(): m.end() + 14]
+        if rules.deadline_not_before_re.search(before) or rules.deadline_not_after_re.match(after):
+            continue
+        if not (rules.deadline_before_re.search(before) or rules.deadline_after_re.search(after[:10])):
+            continue
+        value = _month_end(m, base)
+        if value and (base is None or value >= base):
+            found.append(Deadline(value, _clause(body, m.start(), m.end())))
+    if rules.attendance_re.search(body):
+        for m in MEETING.finditer(body):
+            following = body[m.end(): m.end() + 60].split("。")[0]
+            if rules.meeting_verb_re.search(following) and (value := _resolve(m, base)):
+                if base is None or value >= base:
+                    found.append(Deadline(value, _clause(body, m.start(), m.end() + len(following))))
     return sorted(found, key=lambda d: d.value)
 
 

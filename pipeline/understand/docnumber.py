@@ -8,6 +8,7 @@ line of Latin garbage is not a 代字, and a wrong number is worse than none.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -42,18 +43,21 @@ def _parse(m: re.Match, *, own_line_end: bool, org_from: int = 0) -> DocNumber |
     if m.group("open") in "Cc" and short_year:
         return None
     printed = m.group(0)[len(m.group("org")) - len(org):].strip()
+    guessed = None
     if not m.group("hao"):
         # Without 号 only the document's own number line is trusted, and tesseract reads 号
         # as a trailing 「5」: 「东大保 [2026] 115」 is 11号.
         if not own_line_end or short_year:
             return None
-        if len(seq_text) >= 2 and seq_text.endswith("5"):
+        gap = m.string[m.end("close"): m.start("seq")]
+        if re.search(r"\s", gap) and m.group("open") != "〔" and len(seq_text) >= 2 and seq_text.endswith("5"):
             seq_text = seq_text[:-1]
+            guessed = f"发文字号「{m.group(0).strip()}」末位「5」疑为「号」的识别错误，按{int(seq_text)}号登记"
     year = 2000 + int(year_text) if short_year else int(year_text)
     seq = int(seq_text)
     if seq == 0:
         return None
-    problems = []
+    problems = [guessed] if guessed else []
     if m.group("open") != "〔" or m.group("close") != "〕":
         problems.append(f"发文字号「{printed}」应使用六角括号〔〕标注年份")
     if short_year:
@@ -86,8 +90,8 @@ def find_all(text: str, line_starts: tuple[int, ...] = (0,)) -> list[tuple[int, 
     found = []
     for m in PATTERN.finditer(text):
         bracket = m.start("open")
-        starts = [s for s in line_starts if s <= bracket]
-        line_start = starts[-1] if starts else 0
+        index = bisect.bisect_right(line_starts, bracket) - 1
+        line_start = line_starts[index] if index >= 0 else 0
         org_from = line_start if line_start < bracket else 0
         number = _parse(m, own_line_end=False, org_from=org_from)
         if number:

@@ -106,7 +106,7 @@ def _find_garbled_number(lines: tuple[str, ...], start: int) -> tuple[tuple[int,
         if m := GARBLED_NUMBER.match(lines[i]):
             seq = m.group("seq")
             if not m.group("hao") and len(seq) >= 2 and seq.endswith("5"):
-                seq = seq[:-1]      # tesseract's 「5」 for 号
+                seq = seq[:-1]      # tesseract's 「5」 for 号 (see docnumber._parse)
             if int(seq):
                 return (int(m.group("year")), int(seq), lines[i].strip()), i
     return None, None

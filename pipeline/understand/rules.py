@@ -78,6 +78,8 @@ class _Deadline(_Table):
     after: list[str]
     not_after: list[str]
     not_before: list[str]
+    meeting_verbs: list[str] = []
+    attendance: list[str] = []
 
 
 class _Secrecy(_Table):
@@ -207,6 +209,8 @@ class Rules:
     deadline_after_re: re.Pattern
     deadline_not_after_re: re.Pattern
     deadline_not_before_re: re.Pattern
+    meeting_verb_re: re.Pattern
+    attendance_re: re.Pattern
     secrecy_years: Mapping[str, int]
     superiors: tuple[re.Pattern, ...]
     short_names: tuple[tuple[re.Pattern, str], ...]
@@ -274,6 +278,8 @@ def _compile(raw: _RulesFile, university: str, own_names: tuple[str, ...],
         deadline_after_re=_alternation(d.after),
         deadline_not_after_re=re.compile(f"^\\s*(?:{_alternation(d.not_after).pattern})"),
         deadline_not_before_re=_alternation(d.not_before),
+        meeting_verb_re=_alternation(d.meeting_verbs),
+        attendance_re=_alternation(d.attendance),
         secrecy_years=MappingProxyType(dict(raw.secrecy.default_years)),
         superiors=tuple(pattern(p, "issuer.superiors") for p in raw.issuer.superiors),
         short_names=tuple((pattern(p, "issuer.short"), r) for p, r in raw.issuer.short),

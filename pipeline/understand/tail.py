@@ -26,6 +26,8 @@ ADOPTED = re.compile(r"^[（(].*通过[）)]$")
 _SENTENCE = re.compile(r"[，。；：:,;、]")
 _SUFFIX_OK = re.compile(r"^\s*$|^\s*[（(]\s*(?:联系人|此件|此页|附注)|^\s*(?:抄\s*送|分\s*送|主\s*送)")
 _ORGAN_LINE = re.compile(r"^[^\d，。：:；;、]{2,40}$")
+# what may follow the 成文日期: 附注, 版记, an attachment page, nothing
+_AFTER_SIGNATURE = re.compile(r"^[（(]|^(?:抄\s*送|分\s*送|主\s*送|附\s*件\s*\d{0,2}$)|印\s*发$")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Tail:
 
 def _printed_like(prefix: str, index: int, total: int, body_start: int) -> bool:
     """「东湖大学教务处      2026年11月21日印发」 with 印发 lost to OCR: organ, a wide gap,
-    the date, on one of the last lines."""
+    the date, on one of the last lines."""  # noqa: D401
     return bool(re.search(r"\S\s{3,}$", prefix)) and index >= total - 3 and index > body_start
 
 
@@ -69,12 +71,17 @@ def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | 
                 continue
             if _SENTENCE.search(prefix) or len(prefix.strip()) > 24:
                 continue
-            if not (_SUFFIX_OK.match(suffix) or dates.find_dates(suffix, ocr=True)):
+            if not (_SUFFIX_OK.match(suffix)
+                    or (dates.find_dates(suffix, ocr=True) and not re.match(r"\s*[至到—\-~～]", suffix))):
                 continue
             candidates.append((i, start, value))
     kind = None
     if candidates:
-        line_no, start, value = candidates[-1]
+        # the first date-only line followed by 附注, 版记, an attachment page or the end; a
+        # forwarded document or a table appended as 附件 carries dates of its own
+        line_no, start, value = next(
+            (c for c in candidates if c[0] + 1 >= total or _AFTER_SIGNATURE.search(lines[c[0] + 1])),
+            candidates[-1])
         kind = "署名"
     elif meeting_date_line is not None and (d := dates.find_dates(lines[meeting_date_line])):
         line_no, start, value = meeting_date_line, d[0][0], d[0][2]

@@ -57,6 +57,11 @@ BASE = date(2026, 12, 8)
     ("学校截止日期为2027年3月10日。", date(2027, 3, 10)),
     ("申请人于2027年1月10日前发送初稿；学校截止时间：2027年3月10日。", date(2027, 1, 10)),
     ("请于12月3\n1日前将报告报党委组织部。".replace("\n", ""), date(2026, 12, 31)),
+    ("请于2026年12月10日17:00前将方案报送保卫处。", date(2026, 12, 10)),
+    ("于12月底前将名单报送资助中心。", date(2026, 12, 31)),
+    ("请于1月底前将名单报送资助中心。", date(2027, 1, 31)),
+    ("请于本月底前报送。", date(2026, 12, 31)),
+    ("学校定于2026年12月15日（星期二）下午召开动员会。请各学院组织教师准时参加。", date(2026, 12, 15)),
 ])
 def test_deadline_forms(rules, body, expected):
     found = deadline.find(body, BASE, rules)
@@ -69,6 +74,8 @@ def test_deadline_forms(rules, body, expected):
     "其余2处正在整改中，预计12月20日前全部完成。",
     "定于2027年1月12日（星期二）上午9:00召开总结会。",
     "自2026年11月15日起至2027年3月15日止。",
+    "学校定于2026年12月15日召开动员会。",                      # nobody asked to attend
+    "活动定于2026年12月26日举办，请报送参加活动的人员名单。",   # 参加 is not an attendance request
 ])
 def test_not_deadlines(rules, body):
     assert deadline.find(body, BASE, rules) == []

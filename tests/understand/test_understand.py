@@ -131,3 +131,19 @@ def test_pure_and_frozen(settings):
 def test_empty_text(settings):
     result = understand("", settings)
     assert result.doc_type == "其他" and result.title is None
+
+
+def test_forwarded_document_appended_as_attachment_keeps_the_outer_date(settings):
+    text = read("004").replace(
+        "东湖大学党政办公室",
+        "附件\n东湖省教育厅关于做好2026年冬季学校安全工作的通知\n各设区市教育局，各高等学校：\n"
+        "请于11月30日前报送工作方案。\n东湖省教育厅\n2026年11月10日\n东湖大学党政办公室", 1)
+    result = understand(text, settings)
+    assert result.date == date(2026, 11, 25)
+    assert result.deadline == date(2026, 12, 4)      # the appended document's 11月30日 is not ours
+
+
+def test_a_date_range_line_is_not_the_signature(settings):
+    text = ("东湖大学团委\n东大团〔2026〕9号\n关于开展寒假社会实践的通知\n各学院团委：\n二、活动时间\n"
+            "2027年1月15日至2027年2月20日。\n共青团东湖大学委员会\n2026年12月1日\n")
+    assert understand(text, settings).date == date(2026, 12, 1)
