@@ -229,6 +229,30 @@ def void(
     console.print(f"{reg_no} 已作废：{reason}")
 
 
+@app.command()
+def correct(
+    ctx: typer.Context,
+    reg_no: Annotated[str, typer.Argument(help="Registration number.")],
+    field: Annotated[str, typer.Argument(help="Field name as in the JSON output, e.g. title, route, deadline.")],
+    value: Annotated[str, typer.Argument(help="The right value ('' clears an optional field).")],
+) -> None:
+    """Correct a field: audited with the old value; the index follows; re-filed when needed."""
+    from pipeline.understand import load_rules
+    from registry import records
+
+    edge: Edge = ctx.obj
+    department_code = None
+    if field == "department":
+        known = {department.name: department.code for department in load_rules(edge.settings).departments}
+        if value not in known:
+            raise InvalidValue(f"没有名为「{value}」的承办部门", fix="One of: " + "、".join(known))
+        department_code = known[value]
+    document = records.correct(edge.engine, edge.settings, reg_no, field, value, edge.actor,
+                               department_code=department_code)
+    console.print(f"{reg_no} 的 {field} 已更正为「{value}」" +
+                  (f"；档号 {document.archive_code}" if document.archive_code else ""))
+
+
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Recompute the hash chain; exit 0 when intact, 6 naming the first broken event."""

@@ -22,6 +22,7 @@ from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
 from pipeline.files import dated_folder, place, put_in_store, sha256_of
 from pipeline.settings import Settings
+from pipeline.understand import Rules, Understanding, load_rules, understand
 from registry import records
 from registry.models import Document
 
@@ -35,6 +36,10 @@ class Context:
     # The watcher retries a file that does not parse yet (a scanner still writing in bursts);
     # only the last attempt quarantines it.
     final_attempt: bool = True
+    rules: Rules | None = None  # loaded once at the edge; None: the data directory's rules
+
+    def office_rules(self) -> Rules:
+        return self.rules or load_rules(self.settings)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Job:
     series: str | None = None
     sha256: str | None = None
     extracted: Extracted | None = None
+    understood: Understanding | None = None
     stored: Path | None = None
     outcome: Outcome | None = None
 
@@ -102,30 +108,41 @@ def _retry_or_quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
     return quarantine(job, ctx, error)
 
 
+def understand_document(job: Job, ctx: Context) -> Job:
+    today = datetime.now(ctx.settings.zone).date()
+    understood = understand(job.extracted.text, ctx.settings, ctx.office_rules(), today=today)
+    return dataclasses.replace(job, understood=understood)
+
+
 def store_original(job: Job, ctx: Context) -> Job:
     return dataclasses.replace(job, stored=put_in_store(ctx.settings.store_dir, job.source, job.sha256, job.file_name))
 
 
 def register(job: Job, ctx: Context) -> Job:
-    extracted = job.extracted
+    extracted, understood = job.extracted, job.understood
+    fields = {name: getattr(understood, name) for name in records.UNDERSTOOD_FIELDS
+              if hasattr(understood, name)}
     intake = records.Intake(
         direction=job.direction, series=job.series, file_name=job.file_name, sha256=job.sha256,
         stored_path=str(job.stored.relative_to(ctx.settings.data_dir)), format=extracted.format,
         pages=extracted.page_count, text_method=extracted.text_method, text=extracted.text,
-        warnings=extracted.warnings)
+        warnings=extracted.warnings + understood.checks, fields=fields,
+        details={name: value for name, value in understood.as_json().items() if name not in fields})
     registration = records.register(ctx.engine, ctx.settings, intake, ctx.actor)
     if registration.is_duplicate:  # registered by another worker since skip_known_file looked
         return _settle_duplicate(job, ctx, registration.reg_no)
     if ctx.move:
         job.source.unlink(missing_ok=True)
-    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="registered",
-                                                    reg_no=registration.reg_no))
+    return dataclasses.replace(job, outcome=Outcome(
+        path=str(job.source), status="registered", reg_no=registration.reg_no,
+        doc_type=job.understood.doc_type, title=job.understood.title, route=job.understood.route))
 
 
 STEPS: tuple[Callable[[Job, Context], Job], ...] = (
     hash_file,
     skip_known_file,
     extract_text,
+    understand_document,
     store_original,
     register,
 )

@@ -36,6 +36,7 @@ class Action(StrEnum):
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
     EXPORTED = "exported"
+    LINKED = "linked"
 
 
 def canonical_json(value: Any) -> str:

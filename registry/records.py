@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from pipeline.errors import InvalidValue, NotFound
 from pipeline.settings import Settings
-from registry import audit
+from registry import audit, filing
 from registry.audit import Action
 from registry.models import Document
 from registry.writing import WriteTransaction, write_transaction
@@ -92,6 +92,13 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
         txn.record(Action.REGISTERED, reg_no,
                    {"series": series_name, "year": year, "seq": seq, "file_name": intake.file_name,
                     "sha256": intake.sha256}, document=document)
+        if document.route:
+            txn.record(Action.ROUTED, reg_no, {"route": document.route, "department": document.department,
+                                               "deadline": document.deadline,
+                                               "why": document.details.get("why_route", [])},
+                       document=document)
+        filing.file_document(txn, settings, document)
+        filing.link_replies(txn, document)
         return Registration(reg_no=reg_no)
 
 
@@ -118,6 +125,59 @@ def void(engine: Engine, reg_no: str, reason: str, actor: str) -> None:
             raise InvalidValue(f"{reg_no} 已作废", fix="Nothing to do.")
         document.status, document.void_reason = STATUS_VOID, reason
         txn.record(Action.VOIDED, reg_no, {"reason": reason}, document=document)
+
+
+CHOICES = {
+    "doc_type": ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
+                 "批复", "议案", "函", "纪要", "其他"),
+    "secrecy": ("绝密", "机密", "秘密"),
+    "urgency": ("特急", "加急", "特提", "平急"),
+    "route": ("阅件", "办件"),
+    "retention": tuple(filing.RETENTION_CODES),
+}
+CORRECTABLE = tuple(name for name in UNDERSTOOD_FIELDS if name != "archive_code")
+REFILE_ON = ("retention", "department", "date")
+CLEARABLE = ("doc_number", "date", "secrecy", "urgency", "deadline")
+
+
+def parse_value(field_name: str, raw: str) -> Any:
+    """A clerk's typed value for a field, checked; the empty string clears an optional field."""
+    if field_name not in CORRECTABLE:
+        raise InvalidValue(f"字段「{field_name}」不能更正", fix="Correctable fields: " + ", ".join(CORRECTABLE))
+    raw = raw.strip()
+    if not raw:
+        if field_name in CLEARABLE:
+            return None
+        raise InvalidValue(f"字段「{field_name}」不能为空", fix="Give a value.")
+    if field_name in ("date", "deadline"):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidValue(f"日期「{raw}」无法识别", fix="Write it as YYYY-MM-DD.") from None
+    choices = CHOICES.get(field_name)
+    if choices and raw not in choices:
+        raise InvalidValue(f"「{raw}」不是有效的{field_name}", fix="One of: " + "、".join(choices))
+    return raw
+
+
+def correct(engine: Engine, settings: Settings, reg_no: str, field_name: str, raw_value: str, actor: str,
+            *, department_code: str | None = None) -> Document:
+    """Correct one field: the old value stays in the audit log; a change that moves the record
+    to another archive category re-files it (a new 档号, the old one named in the event)."""
+    value = parse_value(field_name, raw_value)
+    with write_transaction(engine, actor) as txn:
+        document = _get_for_update(txn.session, reg_no)
+        old = getattr(document, field_name)
+        if old == value:
+            raise InvalidValue(f"{reg_no} 的 {field_name} 已经是「{raw_value}」", fix="Nothing to change.")
+        setattr(document, field_name, value)
+        if field_name == "department" and department_code:
+            document.details = {**document.details, "department_code": department_code}
+        txn.record(Action.CORRECTED, reg_no, {"field": field_name, "old": old, "new": value},
+                   document=document)
+        if field_name in REFILE_ON and document.archive_code:
+            filing.file_document(txn, settings, document)
+        return document
 
 
 def record_quarantine(engine: Engine, *, file_name: str, sha256: str | None, kind: str, reason: str,

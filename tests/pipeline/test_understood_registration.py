@@ -1,0 +1,87 @@
+"""Registration records what understanding found: route and why, 档号, links, corrections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli import run, run_json
+
+LABELLED = Path(__file__).resolve().parents[1] / "understand" / "labelled"
+
+REQUEST = """东湖大学化学化工学院
+化学院〔2026〕5号
+东湖大学化学化工学院关于增设分析测试中心岗位的请示
+学校人事处：
+为满足学科建设需要，拟增设分析测试中心实验技术岗位2个。
+妥否，请批示。
+东湖大学化学化工学院
+2026年11月2日
+"""
+
+REPLY = """东湖大学人事处
+东大人函〔2026〕12号
+关于同意化学化工学院增设分析测试中心岗位的批复
+化学化工学院：
+你院《关于增设分析测试中心岗位的请示》（化学院〔2026〕5号）收悉。经研究，同意增设实验技术岗位2个。
+请于12月10日前报送岗位说明书。
+此复。
+东湖大学人事处
+2026年11月20日
+"""
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_incoming_notice_is_understood_routed_and_filed(tmp_path):
+    data = tmp_path / "data"
+    [result] = run_json(data, "ingest", str(LABELLED / "012.txt"))
+    assert (result["doc_type"], result["route"]) == ("通知", "办件")
+    record = run_json(data, "show", result["reg_no"])
+    assert record["doc_number"] == "东大外〔2026〕6号" and record["deadline"] == "2026-12-11"
+    assert record["why_route"] and isinstance(record["checks"], list)
+    assert record["archive_code"].startswith("0001-WS·2026-") and record["archive_code"].endswith("-0001")
+    actions = [e["action"] for e in run_json(data, "audit", "log", "--record", result["reg_no"])]
+    assert actions == ["registered", "routed", "filed"]
+
+
+def test_reply_is_linked_to_our_request(tmp_path):
+    data = tmp_path / "data"
+    [ours] = run_json(data, "ingest", "--direction", "发文", str(_write(tmp_path, "请示.txt", REQUEST)))
+    [reply] = run_json(data, "ingest", str(_write(tmp_path, "批复.txt", REPLY)))
+    assert run_json(data, "show", reply["reg_no"])["references"] == ["化学院〔2026〕5号"]
+    linked = [e for e in run_json(data, "audit", "log", "--record", ours["reg_no"]) if e["action"] == "linked"]
+    assert linked and linked[0]["details"]["answered_by"] == reply["reg_no"]
+    run(data, "audit", "verify")
+
+
+def test_correction_keeps_the_old_value_and_refiles(tmp_path):
+    data = tmp_path / "data"
+    [result] = run_json(data, "ingest", str(LABELLED / "012.txt"))
+    before = run_json(data, "show", result["reg_no"])
+    run(data, "correct", result["reg_no"], "title", "关于做好因公出国计划申报的通知")
+    run(data, "correct", result["reg_no"], "retention", "永久")
+    after = run_json(data, "show", result["reg_no"])
+    assert after["title"] == "关于做好因公出国计划申报的通知"
+    assert after["retention"] == "永久" and "-Y-" in after["archive_code"]
+    events = run_json(data, "audit", "log", "--record", result["reg_no"])
+    corrected = [e["details"] for e in events if e["action"] == "corrected"]
+    assert corrected[0]["old"] == before["title"]
+    refiled = [e["details"] for e in events if e["action"] == "filed"][-1]
+    assert refiled["refiled_from"] == before["archive_code"]
+    bad = run(data, "correct", result["reg_no"], "route", "急件", check_code=9)
+    assert "阅件" in bad.stderr
+    run(data, "correct", result["reg_no"], "department", "不存在的部门", check_code=9)
+    run(data, "audit", "verify")
+
+
+def test_secret_document_text_never_leaves_the_registry(tmp_path):
+    data = tmp_path / "data"
+    secret = "机密★5年\n东湖大学保密委员会\n关于做好涉密载体清查工作的通知\n各学院：\n请认真清查。\n东湖大学保密委员会\n2026年11月3日\n"
+    [result] = run_json(data, "ingest", str(_write(tmp_path, "密.txt", secret)))
+    record = run_json(data, "show", result["reg_no"])
+    assert record["secrecy"] == "机密" and record["text"] is None
+    assert any("机要" in warning for warning in record["warnings"])
