@@ -190,23 +190,24 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     return result
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, *, what: str = "config file", hint: str = "") -> dict[str, Any]:
+    """Read a TOML file an office edits by hand; errors say which file and how to fix it."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}",
-                          fix=f"Correct the syntax in {path} (see README, Configuration).") from exc
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}",
+                          fix=f"Correct the syntax in {path}. {hint}".strip()) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}",
-                          fix="Check the path given with --config.") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}",
+                          fix=f"Check that {path} exists and is readable.") from exc
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(dict(merged[key]), value)
+            merged[key] = deep_merge(dict(merged[key]), value)
         else:
             merged[key] = value
     return merged
@@ -242,9 +243,9 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
     else:
         where = from_flags.get("data_dir") or from_env.get("data_dir") or DEFAULT_DATA_DIR
         toml_path = Path(where) / CONFIG_FILE_NAME
-    from_file = _read_toml(toml_path) if toml_path.is_file() else {}
+    from_file = read_toml(toml_path) if toml_path.is_file() else {}
 
-    merged = _merge(_merge(from_file, from_env), from_flags)
+    merged = deep_merge(deep_merge(from_file, from_env), from_flags)
     sources = f"{toml_path}, WENSHU_* variables or flags"
     try:
         return Settings.model_validate(merged)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from pipeline.errors import ConfigError
-from pipeline.settings import Settings
+from pipeline.settings import Settings, deep_merge, read_toml
 
 RULES_FILE_NAME = "rules.toml"
 DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
@@ -305,26 +305,9 @@ def _compile(raw: _RulesFile, university: str, own_names: tuple[str, ...],
 
 # --- loading --------------------------------------------------------------------------------
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(dict(merged[key]), value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"rules file {path} is not valid TOML: {exc}",
-                          fix=f"Correct the syntax in {path}. Chinese keys must be quoted, e.g. \"通知\" = \"阅件\".") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read rules file {path}: {exc.strerror}",
-                          fix=f"Check the permissions of {path}.") from exc
+    return read_toml(path, what="rules file",
+                     hint='Chinese keys must be quoted, e.g. "通知" = "阅件".')
 
 
 def _default_text() -> str:
@@ -368,7 +351,7 @@ def _load(override: str | None, mtime_ns: int, size: int, own_names: tuple[str, 
     data = tomllib.loads(_default_text())
     sources = ("pipeline/understand/rules.toml",)
     if override is not None:
-        data = _merge(data, _read(Path(override)))
+        data = deep_merge(data, _read(Path(override)))
         sources += (override,)
     return parse_rules(data, own_names=own_names, sources=sources)
 
