@@ -222,10 +222,12 @@ def void(
     reason: Annotated[str, typer.Argument(help="Why (kept with the record and in the audit log).")],
 ) -> None:
     """Void a record: it keeps its number for ever, with the reason."""
+    from pipeline.indexing import index_registered
     from registry import records
 
     edge: Edge = ctx.obj
     records.void(edge.engine, reg_no, reason, edge.actor)
+    index_registered(edge.engine, edge.settings, [reg_no], edge.actor)
     console.print(f"{reg_no} 已作废：{reason}")
 
 
@@ -237,6 +239,7 @@ def correct(
     value: Annotated[str, typer.Argument(help="The right value ('' clears an optional field).")],
 ) -> None:
     """Correct a field: audited with the old value; the index follows; re-filed when needed."""
+    from pipeline.indexing import index_registered
     from pipeline.understand import load_rules
     from registry import records
 
@@ -249,6 +252,7 @@ def correct(
         department_code = known[value]
     document = records.correct(edge.engine, edge.settings, reg_no, field, value, edge.actor,
                                department_code=department_code)
+    index_registered(edge.engine, edge.settings, [reg_no], edge.actor)
     console.print(f"{reg_no} 的 {field} 已更正为「{value}」" +
                   (f"；档号 {document.archive_code}" if document.archive_code else ""))
 
@@ -296,7 +300,7 @@ def audit_log(
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
-from pipeline import cli_watch  # noqa: E402,F401
+from pipeline import cli_search, cli_watch  # noqa: E402,F401
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from extractors import extract
 from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
 from pipeline.files import dated_folder, place, put_in_store, sha256_of
+from pipeline.indexing import index_registered
 from pipeline.settings import Settings
 from pipeline.understand import Rules, Understanding, load_rules, understand
 from registry import records
@@ -70,6 +71,7 @@ class Job:
     extracted: Extracted | None = None
     understood: Understanding | None = None
     stored: Path | None = None
+    reg_no: str | None = None
     outcome: Outcome | None = None
 
 
@@ -133,8 +135,13 @@ def register(job: Job, ctx: Context) -> Job:
         return _settle_duplicate(job, ctx, registration.reg_no)
     if ctx.move:
         job.source.unlink(missing_ok=True)
+    return dataclasses.replace(job, reg_no=registration.reg_no)
+
+
+def index_document(job: Job, ctx: Context) -> Job:
+    index_registered(ctx.engine, ctx.settings, [job.reg_no], ctx.actor)
     return dataclasses.replace(job, outcome=Outcome(
-        path=str(job.source), status="registered", reg_no=registration.reg_no,
+        path=str(job.source), status="registered", reg_no=job.reg_no,
         doc_type=job.understood.doc_type, title=job.understood.title, route=job.understood.route))
 
 
@@ -145,6 +152,7 @@ STEPS: tuple[Callable[[Job, Context], Job], ...] = (
     understand_document,
     store_original,
     register,
+    index_document,
 )
 
 

@@ -188,6 +188,11 @@ def record_quarantine(engine: Engine, *, file_name: str, sha256: str | None, kin
                     "cause": cause, "quarantined_to": quarantined_to})
 
 
+def record_indexed(engine: Engine, reg_no: str, version: str, actor: str) -> None:
+    with write_transaction(engine, actor) as txn:
+        txn.record(Action.INDEXED, reg_no, {"version": version})
+
+
 def record_export(engine: Engine, *, what: str, filters: Mapping[str, Any], count: int, actor: str) -> None:
     with write_transaction(engine, actor) as txn:
         txn.record(Action.EXPORTED, None, {"what": what, "filters": dict(filters), "count": count})
