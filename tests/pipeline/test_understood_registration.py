@@ -45,7 +45,7 @@ def test_incoming_notice_is_understood_routed_and_filed(tmp_path):
     assert record["why_route"] and isinstance(record["checks"], list)
     assert record["archive_code"].startswith("0001-WS·2026-") and record["archive_code"].endswith("-0001")
     actions = [e["action"] for e in run_json(data, "audit", "log", "--record", result["reg_no"])]
-    assert actions == ["registered", "routed", "filed"]
+    assert actions == ["registered", "routed", "filed", "indexed"]
 
 
 def test_reply_is_linked_to_our_request(tmp_path):
