@@ -1,1 +1,240 @@
-"""CLI commands of the watched inbox (`watch`, `retry`, `status`): filled by the watcher work."""
+"""CLI commands of the watched inbox: `watch`, `retry`, `status`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.cli import Edge, app, console, err_console
+from pipeline.errors import EXIT_SOME_QUARANTINED, InvalidValue, NotFound
+
+LABELS = {"registered": "已登记", "duplicate": "重复", "quarantined": "已隔离", "retry": "稍后重试",
+          "released": "已放弃"}
+
+
+def _line(report) -> str:  # noqa: ANN001
+    entry, outcome = report.entry, report.outcome
+    name = escape(entry.file_name)
+    if outcome.status == "registered":
+        fields = "  ".join(escape(value or "—") for value in (outcome.doc_type, outcome.title, outcome.route))
+        return f"[green]已登记[/] [bold]{escape(outcome.reg_no)}[/]  {fields}  ← {name}"
+    if outcome.status == "duplicate":
+        return f"[yellow]重复[/]   {name} 与 {escape(outcome.duplicate_of or '')} 相同，已移到 duplicates/"
+    if outcome.status == "quarantined":
+        return f"[red]已隔离[/] {name}：{escape(outcome.reason or '')}（{outcome.kind}）"
+    if outcome.status == "retry":
+        return f"[dim]稍后重试 {name}（第 {entry.attempts + 1} 次未成功）：{escape(outcome.reason or '')}[/]"
+    return f"[dim]{LABELS.get(outcome.status, outcome.status)} {name}：{escape(outcome.reason or '')}[/]"
+
+
+def _json_line(report) -> str:  # noqa: ANN001
+    outcome = report.outcome.to_json()
+    outcome.pop("path")
+    return json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                       "file_name": report.entry.file_name, "source": report.entry.source_path,
+                       "attempt": report.entry.attempts + 1, **outcome}, ensure_ascii=False)
+
+
+class _Reporter:
+    """Prints each outcome as it happens (a line, or a JSON line), with a progress bar for --once."""
+
+    def __init__(self, as_json: bool, progress: bool):
+        self.as_json = as_json
+        self.quarantined = 0
+        self.progress = (Progress(TextColumn("处理中"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                  console=console, transient=True)
+                         if progress and not as_json and console.is_terminal else None)
+        self.task = self.progress.add_task("files", total=None) if self.progress else None
+
+    def __call__(self, report) -> None:  # noqa: ANN001
+        if report.outcome.status == "quarantined":
+            self.quarantined += 1
+        if self.as_json:
+            sys.stdout.write(_json_line(report) + "\n")
+            sys.stdout.flush()
+        else:
+            console.print(_line(report), highlight=False, soft_wrap=True)
+
+    def tick(self, watcher) -> None:  # noqa: ANN001
+        if self.progress:
+            self.progress.update(self.task, total=watcher.closed + watcher.pending, completed=watcher.closed)
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]警告：[/]{escape(message)}", highlight=False)
+
+
+def _watch_settings(edge: Edge, **overrides):  # noqa: ANN003, ANN202
+    from pydantic import ValidationError
+
+    from pipeline.watch import watch_options
+
+    try:
+        return watch_options(edge.settings, **overrides)
+    except ValidationError as exc:
+        raise InvalidValue(f"invalid watch settings: {exc}", fix="See README, Configuration [watch].") from exc
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Process what is in the inbox and outbox now, then exit.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line for each outcome.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: settings.workers).")] = None,
+    polling: Annotated[Optional[bool], typer.Option("--polling/--no-polling", help="Poll the folders (network shares) instead of inotify.")] = None,
+    stable_seconds: Annotated[Optional[float], typer.Option("--stable-seconds", min=0, help="Seconds a file must stay unchanged before it is taken.")] = None,
+    poll_interval: Annotated[Optional[float], typer.Option("--poll-interval", min=0.1, help="Seconds between polls (with --polling).")] = None,
+    rescan_interval: Annotated[Optional[float], typer.Option("--rescan-interval", min=1, help="Seconds between full rescans.")] = None,
+    retries: Annotated[Optional[int], typer.Option("--retries", min=0, help="Retries of a file that does not parse, before quarantine.")] = None,
+    retry_backoff: Annotated[Optional[float], typer.Option("--retry-backoff", min=0, help="Seconds before the first retry (doubled each time).")] = None,
+    worker_memory_mb: Annotated[Optional[int], typer.Option("--worker-memory-mb", min=0, help="Address-space cap per worker (0: none).")] = None,
+    file_timeout: Annotated[Optional[float], typer.Option("--file-timeout", min=0, help="Seconds a worker may spend on one file (0: no limit).")] = None,
+) -> None:
+    """Watch inbox/ (收文) and outbox/ (发文) and register every file dropped there."""
+    from pipeline.watch import Watcher
+
+    edge: Edge = ctx.obj
+    settings = edge.settings
+    for folder in settings.folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    options = _watch_settings(edge, polling=polling, stable_seconds=stable_seconds, poll_interval=poll_interval,
+                              rescan_interval=rescan_interval, retries=retries, retry_backoff=retry_backoff,
+                              worker_memory_mb=worker_memory_mb, file_timeout=file_timeout)
+    reporter = _Reporter(as_json, progress=once)
+    watcher = Watcher(settings, edge.engine, edge.actor, options, workers=workers or settings.workers,
+                      report=reporter, warn=_warn)
+    if not once and not as_json:
+        console.print(f"wenshu 正在监视：收文 → {settings.inbox_dir}    发文 → {settings.outbox_dir}")
+        console.print(f"[dim]{'轮询' if options.polling else 'inotify'}；文件稳定 {options.stable_seconds:g} 秒后处理；"
+                      f"{watcher.pool.size} 个处理进程；Ctrl-C 或 SIGTERM 处理完手头文件后退出。[/]", highlight=False)
+    try:
+        if reporter.progress:
+            with reporter.progress:
+                watcher.run(once=True, on_tick=reporter.tick)
+        else:
+            watcher.run(once=once)
+    except KeyboardInterrupt:
+        err_console.print("已中断；未完成的文件下次启动时继续处理。")
+        raise typer.Exit(130) from None
+    if once and reporter.quarantined:
+        raise typer.Exit(EXIT_SOME_QUARANTINED)
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Quarantined files (path, or name inside quarantine/).")] = None,
+    all_files: Annotated[bool, typer.Option("--all", help="Every file in quarantine/.")] = False,
+    direction: Annotated[Optional[str], typer.Option("--direction", help="收文 or 发文 (default: as it came in).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line for each outcome.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: settings.workers).")] = None,
+) -> None:
+    """Send quarantined files through the pipeline again, once the cause is fixed."""
+    from pipeline.claims import Claimer
+    from pipeline.files import sha256_of
+    from pipeline.watch import Watcher
+    from registry import ledger
+
+    edge: Edge = ctx.obj
+    settings = edge.settings
+    if direction not in (None, "收文", "发文"):
+        raise InvalidValue(f"--direction 只能是 收文 或 发文，而不是「{direction}」", fix="Use --direction 收文 or 发文.")
+    if not files and not all_files:
+        raise InvalidValue("请指明要重试的文件，或使用 --all", fix="wenshu retry FILE... or wenshu retry --all")
+    targets = _quarantined_files(settings) if all_files else [_find_quarantined(settings, f) for f in files]
+    if not targets:
+        console.print("隔离区没有文件。")
+        return
+    options = _watch_settings(edge)
+    reporter = _Reporter(as_json, progress=True)
+    watcher = Watcher(settings, edge.engine, edge.actor, options,
+                      workers=min(workers or settings.workers, len(targets)), report=reporter, warn=_warn)
+    claimer = Claimer(settings, edge.engine, watcher.owner)
+    claims = []
+    for path in targets:
+        reason_file = path.with_name(path.name + ".reason.txt")
+        original = _original_name(reason_file) or path.name
+        previous = ledger.last_quarantined(edge.engine, sha256_of(path), original)
+        claim = claimer.claim(path, direction or (previous.direction if previous else "收文"),
+                              previous.series if previous else None, attempts=options.retries,
+                              file_name=original)
+        if claim is not None:  # the file is safe in work/ with its ledger row: the old reason goes
+            reason_file.unlink(missing_ok=True)
+            claims.append(claim)
+    if reporter.progress:
+        with reporter.progress:
+            watcher.run(once=True, scan=False, claims=claims, on_tick=reporter.tick)
+    else:
+        watcher.run(once=True, scan=False, claims=claims)
+    if reporter.quarantined:
+        raise typer.Exit(EXIT_SOME_QUARANTINED)
+
+
+def _quarantined_files(settings) -> list[Path]:  # noqa: ANN001
+    root = settings.quarantine_dir
+    if not root.is_dir():
+        return []
+    return sorted(path for path in root.rglob("*")
+                  if path.is_file() and not path.is_symlink() and not path.name.endswith(".reason.txt"))
+
+
+def _find_quarantined(settings, given: Path) -> Path:  # noqa: ANN001
+    root = settings.quarantine_dir.resolve()
+    candidates = [given] if given.exists() else sorted(root.glob(f"*/{given.name}"))
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if resolved.is_file() and resolved.is_relative_to(root) and not resolved.name.endswith(".reason.txt"):
+            return settings.quarantine_dir / resolved.relative_to(root)
+    raise NotFound(f"隔离区中没有文件「{given}」", fix=f"List them with: ls {settings.quarantine_dir}/*/")
+
+
+def _original_name(reason_file: Path) -> str | None:
+    try:
+        first = reason_file.read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    return first.removeprefix("文件：") if first.startswith("文件：") else None
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Files waiting in the inbox and outbox, in progress, and today's outcomes."""
+    from pipeline.watch import candidates, today_start
+    from registry import ledger
+
+    edge: Edge = ctx.obj
+    settings = edge.settings
+    waiting = {name: sum(1 for _ in candidates(folder)) if folder.is_dir() else 0
+               for name, folder in (("inbox", settings.inbox_dir), ("outbox", settings.outbox_dir))}
+    counts = ledger.counts(edge.engine, today_start(settings).astimezone(timezone.utc))
+    result = {
+        "waiting": waiting["inbox"] + waiting["outbox"], "waiting_inbox": waiting["inbox"],
+        "waiting_outbox": waiting["outbox"], "in_progress": counts["in_progress"],
+        "registered_today": counts["registered"], "duplicates_today": counts["duplicate"],
+        "quarantined_today": counts["quarantined"], "quarantined": len(_quarantined_files(settings)),
+        "duplicates": sum(1 for path in settings.duplicates_dir.rglob("*") if path.is_file())
+        if settings.duplicates_dir.is_dir() else 0,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("", "", show_header=False)
+    for label, key in (("等待处理（收文）", "waiting_inbox"), ("等待处理（发文）", "waiting_outbox"),
+                       ("处理中", "in_progress"), ("今日登记", "registered_today"),
+                       ("今日重复", "duplicates_today"), ("今日隔离", "quarantined_today"),
+                       ("隔离区现有文件", "quarantined"), ("重复件目录现有文件", "duplicates")):
+        table.add_row(label, str(result[key]))
+    console.print(table)
+    if result["quarantined"]:
+        err_console.print(f"隔离文件及原因见 {settings.quarantine_dir}；原因排除后运行 wenshu retry --all。")

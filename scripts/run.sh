@@ -1,13 +1,42 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (SQLite + local whoosh index + ./wenshu-data):
-# initialise the data directory, register the sample documents, print the registration log.
+# The main job on the embedded default (SQLite + local whoosh index + ./wenshu-data): set up the
+# data directory, then watch its inbox/ (收文) and outbox/ (发文). Every file dropped there is
+# registered (number, 文种, title, route) or quarantined (with the reason), shown as it happens.
+# Ctrl-C (or SIGTERM) finishes the files in hand, then the registration log is printed and the
+# audit chain verified.
+#
+#   scripts/run.sh                   watch
+#   scripts/run.sh --samples         copy the sample documents into the inbox first, then watch
+#   scripts/run.sh --samples --once  the same, but process what is there and stop (no waiting)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WENSHU=.venv/bin/wenshu
-$WENSHU init
-mapfile -t files < <(find samples -maxdepth 1 -type f ! -name '*.expected.txt' ! -name '*.md' \
-                       ! -name '*.py' ! -name '.*' | sort)
-# Quarantined samples (the corrupt, encrypted and empty ones) are expected: exit 4 is fine here.
-$WENSHU ingest "${files[@]}" || [ $? -eq 4 ]
-$WENSHU log
-$WENSHU audit verify
+DATA=${WENSHU_DATA:-wenshu-data}
+
+$WENSHU --data "$DATA" init
+# The sample documents, without their expected texts and the scripts that make them.
+FEED="find samples -maxdepth 1 -type f ! -name '*.expected.txt' ! -name '*.py' ! -name '*.md' -exec cp -t $DATA/inbox/ {} +"
+cat <<EOF
+
+  收文：把文件放进 $DATA/inbox/   （可建子文件夹，如扫描仪按日期建的文件夹）
+  发文：把文件放进 $DATA/outbox/
+  试用样例（另开一个终端，在仓库根目录执行；损坏、加密和空白的样例会按设计被隔离）：
+      $FEED
+  查看：.venv/bin/wenshu --data $DATA status    隔离区：$DATA/quarantine/（每个文件旁有 .reason.txt）
+
+EOF
+WATCH_ARGS=()
+for arg in "$@"; do
+  case "$arg" in
+    --samples) eval "$FEED" ;;
+    --once) WATCH_ARGS+=(--once) ;;
+    *) echo "usage: scripts/run.sh [--samples] [--once]" >&2; exit 2 ;;
+  esac
+done
+# Not exec: after Ctrl-C the watcher drains and exits 0, and the summary below still runs.
+# (--once exits 4 when a file was quarantined: the broken samples are, on purpose.)
+code=0
+$WENSHU --data "$DATA" watch "${WATCH_ARGS[@]}" || code=$?
+case $code in 0|4|130) ;; *) exit "$code" ;; esac
+$WENSHU --data "$DATA" log
+$WENSHU --data "$DATA" audit verify

@@ -1,0 +1,252 @@
+"""Claiming files: the rename out of the inbox is the claim, the ledger row makes it resumable.
+
+Each claim gets its own folder in ``work/``: ``work/<in|out>-<token>/`` holding a ``.lock`` file
+and the document under its own name. The watcher that claimed it keeps a shared ``flock`` on
+``.lock`` for as long as the claim is open, and so does the worker processing it; the lock is
+released by the operating system when the process dies, however it dies.
+
+    claim   mkdir token, lock it; rename inbox/… → work/token/name (one process wins the rename);
+            hash; ledger row "claimed". A crash before the row leaves an orphan folder in work/,
+            adopted at the next start (its name says the direction; the file keeps its name).
+    resume  for every unfinished row and every orphan folder: try an exclusive lock on .lock.
+            Held by someone? Its owner is alive: leave it. Free? Take the row over (compare-and-
+            set on its owner) and carry on where it stopped.
+
+Paths in the ledger are relative to the data directory, so a data directory on a share works
+from several machines mounting it at different places.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from pipeline.files import durable_copy, sha256_of
+from pipeline.settings import Settings
+from registry import ledger
+from registry.ledger import Entry
+
+LOCK_NAME = ".lock"
+PREFIX = {"收文": "in", "发文": "out"}
+DIRECTION = {prefix: direction for direction, prefix in PREFIX.items()}
+
+
+@dataclass
+class Claim:
+    """An open claim held by this process: the ledger entry and the lock keeping it ours."""
+
+    entry: Entry
+    lock_fd: int
+
+    def release(self) -> None:
+        if self.lock_fd >= 0:
+            os.close(self.lock_fd)
+            self.lock_fd = -1
+
+
+def lock_token(folder: Path, *, exclusive: bool) -> int | None:
+    """Open ``folder/.lock`` and lock it without waiting; None if it is locked the other way
+    (or the folder is gone). Opened read-write so that NFS, which maps flock onto POSIX locks,
+    can grant an exclusive lock."""
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def share_lock(fd: int) -> None:
+    """Turn our exclusive lock into a shared one, so our worker can share it."""
+    fcntl.flock(fd, fcntl.LOCK_SH)
+
+
+def remove_token(folder: Path) -> None:
+    """Remove a finished claim's folder: its lock file, any temporary file a crashed copy left
+    (dot files: a document in work/ never has a dot name), then the folder itself."""
+    try:
+        for entry in os.scandir(folder):
+            if entry.name.startswith("."):
+                os.unlink(entry.path)
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (the file is still there) or already gone: cleaned up later
+
+
+def work_file(folder: Path) -> Path | None:
+    """The document inside a claim folder: its one entry that is not a dot file."""
+    try:
+        names = [entry.name for entry in os.scandir(folder) if not entry.name.startswith(".")]
+    except OSError:
+        return None
+    return folder / names[0] if names else None
+
+
+def work_name(name: str) -> str:
+    """The document's name in work/: its own, unless that cannot be (not UTF-8: the ledger keeps
+    paths as text; a dot name: work/ reserves those for locks and temporary files). The
+    clerk's name is in the ledger either way."""
+    if safe_name(name) != name:
+        return "document" + Path(safe_name(name)).suffix
+    return "_" + name if name.startswith(".") else name
+
+
+def safe_name(name: str) -> str:
+    """The name as the ledger and registry keep it: exactly as on disk, unless the bytes are not
+    UTF-8 (an old SMB client), in which case the undecodable bytes become U+FFFD."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", errors="replace")
+
+
+class Claimer:
+    """Claims files for one watcher (``owner``) over one data directory."""
+
+    def __init__(self, settings: Settings, engine: Engine, owner: str):
+        self.settings = settings
+        self.engine = engine
+        self.owner = owner
+        self.work_dir = settings.work_dir
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.settings.data_dir).as_posix()
+
+    def claim(self, path: Path, direction: str, series: str | None = None, *, attempts: int = 0,
+              file_name: str | None = None) -> Claim | None:
+        """Move ``path`` into a new claim folder and record it. None if another process took it
+        first, or it vanished, or it is not a regular file any more."""
+        try:
+            before = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(before.st_mode):
+            return None
+        name = file_name if file_name and "/" not in file_name and file_name not in (".", "..") else path.name
+        for _ in range(3):  # a cleaner may remove our fresh, still empty folder: make another
+            folder = self.work_dir / f"{PREFIX[direction]}-{secrets.token_hex(8)}"
+            folder.mkdir(parents=True)
+            lock_fd = lock_token(folder, exclusive=False)
+            if lock_fd is None:
+                continue
+            target = folder / work_name(name)
+            try:
+                moved = _move(path, target)
+            except OSError:
+                os.close(lock_fd)
+                remove_token(folder)
+                raise
+            if not moved:
+                os.close(lock_fd)
+                remove_token(folder)
+                if not os.path.lexists(path):
+                    return None  # another watcher won the rename
+                continue
+            # No fsync of the folders here: after a power cut either the rename or the row may be
+            # missing, and both cases are resumed (an orphan folder is adopted; a row whose file
+            # is back in the inbox is released and the file claimed again).
+            try:
+                info = os.lstat(target)
+                entry = ledger.claim(
+                    self.engine, direction=direction, series=series,
+                    file_name=safe_name(name), source_path=safe_name(self.relative(path)),
+                    work_path=self.relative(target), size=info.st_size, mtime_ns=info.st_mtime_ns,
+                    sha256=sha256_of(target), owner=self.owner, attempts=attempts)
+            except BaseException:
+                os.close(lock_fd)  # the folder stays: an orphan, adopted by the next resume
+                raise
+            return Claim(entry, lock_fd)
+        return None
+
+    def resume(self, mine: set[int]) -> list[Claim]:
+        """Take over every unfinished claim whose owner is gone, and every orphan work folder.
+        ``mine``: entry ids this watcher already holds."""
+        claims: list[Claim] = []
+        known_paths: set[str] = set()
+        for entry in ledger.unfinished(self.engine):
+            known_paths.add(entry.work_path)
+            if entry.id in mine:
+                continue
+            folder = self.settings.data_dir / Path(entry.work_path).parent
+            folder.mkdir(parents=True, exist_ok=True)  # gone: the evidence check settles it
+            lock_fd = lock_token(folder, exclusive=True)
+            if lock_fd is None:
+                continue  # its owner is alive
+            adopted = ledger.adopt(self.engine, entry.id, seen_owner=entry.owner, owner=self.owner)
+            if adopted is None:
+                os.close(lock_fd)
+                continue
+            share_lock(lock_fd)
+            claims.append(Claim(adopted, lock_fd))
+        claims.extend(self._orphans(known_paths))
+        return claims
+
+    def _orphans(self, known_paths: set[str]) -> list[Claim]:
+        """Folders in work/ with no unfinished ledger row: adopt the file in it, or remove it."""
+        claims: list[Claim] = []
+        try:
+            folders = [Path(entry.path) for entry in os.scandir(self.work_dir)
+                       if entry.is_dir(follow_symlinks=False)]
+        except FileNotFoundError:
+            return claims
+        for folder in folders:
+            lock_fd = lock_token(folder, exclusive=True)
+            if lock_fd is None:
+                continue  # a live watcher is in the middle of claiming into it
+            document = work_file(folder)
+            relative = self.relative(document) if document else None
+            if relative in known_paths:
+                os.close(lock_fd)
+                continue
+            direction = DIRECTION.get(folder.name.split("-", 1)[0])
+            if document is None or direction is None or ledger.by_work_path(self.engine, relative):
+                # empty (finished, or a claim that lost its rename), or not ours to touch
+                if document is None:
+                    remove_token(folder)
+                os.close(lock_fd)
+                continue
+            info = os.lstat(document)
+            if not stat.S_ISREG(info.st_mode):
+                os.close(lock_fd)
+                continue
+            entry = ledger.claim(self.engine, direction=direction, series=None,
+                                 file_name=safe_name(document.name), source_path=relative,
+                                 work_path=relative, size=info.st_size, mtime_ns=info.st_mtime_ns,
+                                 sha256=sha256_of(document), owner=self.owner)
+            share_lock(lock_fd)
+            claims.append(Claim(entry, lock_fd))
+        return claims
+
+
+def _move(source: Path, target: Path) -> bool:
+    """Rename ``source`` to ``target``: the atomic claim. False when the source is gone (someone
+    else renamed it first). Across file systems (a share mounted on inbox/ itself) the claim is
+    a durable copy then unlink: still never lost, but two watchers may then both copy one file
+    (the registry recognises the second as a duplicate)."""
+    try:
+        os.rename(source, target)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    try:
+        durable_copy(source, target)
+        source.unlink()
+    except FileNotFoundError:
+        target.unlink(missing_ok=True)
+        return False
+    return True

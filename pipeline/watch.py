@@ -1,0 +1,405 @@
+"""The watched inbox: a thin shell around the readiness tracker, the claimer and the worker pool.
+
+One loop, one thread, owns all the state. Observer threads (watchdog: inotify, or polling for
+network shares where inotify sees nothing) only post paths into a queue; a full rescan at
+start-up and every ``rescan_interval`` seconds is the safety net for missed events. Each tick:
+
+    events and rescans ──> ReadinessTracker ──ready──> Claimer.claim (rename into work/, ledger)
+        ──> queue (with back-off times) ──> WorkerPool ──> results: printed, claims closed
+
+The watcher claims only as many files as its workers can start soon (twice the pool), so a
+second watcher on another machine shares a backlog instead of the first hoarding it. SIGTERM
+(or Ctrl-C) stops taking files, lets the workers finish theirs, and exits 0; claimed files not
+yet started stay in the ledger for the next start. SIGKILL loses nothing: the next start (or
+another watcher's rescan) resumes every unfinished claim.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import queue
+import secrets
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from pipeline.claims import Claim, Claimer
+from pipeline.ingest import Context, Outcome
+from pipeline.readiness import ReadinessTracker, is_ignored, is_ignored_folder
+from pipeline.settings import Settings, WatchSettings
+from pipeline.workers import Crashed, Finished, Task, WorkerPool, WorkerSetup
+from registry import ledger
+from registry.audit import utc_now
+from registry.ledger import Entry
+
+TICK = 0.1  # seconds: the loop's heartbeat when idle
+POLL_EVERY = 0.5  # seconds between looks at the candidates' sizes and mtimes (and when one is due)
+INDEX_EVERY = 1.0  # seconds: what registered meanwhile goes into the search index in one commit
+
+
+def watch_options(settings: Settings, **overrides: object) -> WatchSettings:
+    """The ``[watch]`` settings with the ``wenshu watch`` flags that were given laid over them."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return WatchSettings.model_validate({**settings.watch.model_dump(), **given})
+
+
+@dataclass(frozen=True)
+class Report:
+    """One thing worth telling the person watching: a file's outcome, or a retry to come."""
+
+    entry: Entry
+    outcome: Outcome
+
+
+def _short_move_pairing() -> None:
+    """Every claim renames a file out of the inbox: an IN_MOVED_FROM whose other half is not
+    watched. watchdog holds such an event for half a second hoping to pair it, and every event
+    queued behind it waits too, so each claim would delay the next file's event by up to 0.5 s.
+    The kernel reports both halves of a rename in one read: 50 ms is ample to pair them."""
+    try:
+        from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
+        InotifyMoveEventGrouper.delay = min(InotifyMoveEventGrouper.delay, 0.05)
+    except (ImportError, AttributeError):  # another watchdog version: only slower, still right
+        pass
+
+
+def watched_roots(settings: Settings) -> dict[Path, str]:
+    return {settings.inbox_dir: "收文", settings.outbox_dir: "发文"}
+
+
+def candidates(root: Path) -> Iterator[Path]:
+    """Every regular file under ``root`` that may be a document: no symlinks followed, no
+    temporary or system files, no dot folders."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not is_ignored_folder(entry.name):
+                    stack.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False) and not is_ignored(entry.name):
+                yield Path(entry.path)
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True if ``path`` is below ``root`` with no symlink (or ``..``) on the way."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        return False
+    if ".." in relative.parts or not relative.parts:
+        return False
+    current = root
+    for part in relative.parts[:-1]:
+        current = current / part
+        if current.is_symlink() or is_ignored_folder(part):
+            return False
+    return not path.is_symlink()
+
+
+class Watcher:
+    def __init__(self, settings: Settings, engine: Engine, actor: str, watch: WatchSettings, *,
+                 workers: int, report: Callable[[Report], None] = lambda report: None,
+                 warn: Callable[[str], None] = lambda message: None):
+        self.settings, self.engine, self.actor, self.watch = settings, engine, actor, watch
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:120]
+        self.claimer = Claimer(settings, engine, self.owner)
+        self.tracker = ReadinessTracker(watch.stable_seconds)
+        self.roots = watched_roots(settings)
+        # Workers register; this process indexes in batches (one whoosh commit per batch).
+        self.pool = WorkerPool(workers, WorkerSetup(settings, actor, watch.worker_memory_mb, index=False),
+                               tasks_per_worker=watch.worker_tasks, file_timeout=watch.file_timeout)
+        self.indexer = BatchIndexer(self)
+        self.report, self.warn = report, warn
+        self.claims: dict[int, Claim] = {}  # every claim this watcher holds, by ledger id
+        self._queue: list[tuple[float, int, int]] = []  # (due, order, entry id): waiting for a worker
+        self._order = itertools.count()
+        self._events: queue.SimpleQueue[Path] = queue.SimpleQueue()
+        self._ready: list[Path] = []  # found ready by the last poll, oldest first, not yet claimed
+        self.stopping = False
+        self.closed = 0  # claims closed by this watcher
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self, *, once: bool = False, scan: bool = True, claims: list[Claim] = (),
+            on_tick: Callable[["Watcher"], None] | None = None) -> None:
+        """Watch until stopped (SIGTERM, SIGINT); ``once``: until what is there is processed."""
+        for root in self.roots:
+            root.mkdir(parents=True, exist_ok=True)
+        self.settings.work_dir.mkdir(parents=True, exist_ok=True)
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        observers = []
+        try:
+            self.pool.start()
+            for claim in claims:
+                self._hold(claim)
+            if scan:
+                self._resume()
+                if not once:
+                    observers = self._observe()
+                self._rescan()
+            next_rescan = time.monotonic() + self.watch.rescan_interval
+            next_poll = last_poll = 0.0
+            while True:
+                now = time.monotonic()
+                if not self.stopping:
+                    self._take_events()
+                    if scan and not once and now >= next_rescan:
+                        next_rescan = now + self.watch.rescan_interval
+                        self._safely("全量扫描", self._rescan, self._resume)
+                    due = self.tracker.next_due(after=last_poll)  # one became due since the last look
+                    if (now >= next_poll or (due is not None and due <= now)) \
+                            and not self._ready and self._room() > 0:
+                        self._ready = self.tracker.poll()  # stats every candidate: not every tick
+                        last_poll, next_poll = now, now + POLL_EVERY
+                    self._claim_ready()
+                    self._dispatch()
+                for event in self.pool.wait(TICK):
+                    self._safely(event.task.entry.file_name, lambda event=event: self._handle(event),
+                                 on_error=lambda event=event: self._enqueue(event.task.entry.id, 30.0)
+                                 if event.task.entry.id in self.claims else None)
+                if on_tick:
+                    on_tick(self)
+                if self.stopping and not self.pool.busy:
+                    break
+                if once and not self.tracker and not self._queue and not self.pool.busy and not self._ready:
+                    break
+        finally:
+            if self.indexer:
+                self.indexer.close()
+            for observer in observers:
+                observer.stop()
+            for observer in observers:
+                observer.join(5)
+            self.pool.close()
+            for claim in self.claims.values():
+                claim.release()
+            self.claims.clear()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _stop(self, signum: int, frame: object) -> None:  # noqa: ARG002
+        if self.stopping and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now (the ledger resumes the rest)
+        self.stopping = True
+
+    def _safely(self, what: str, *steps: Callable[[], None], on_error: Callable[[], None] | None = None) -> None:
+        """Run steps; an error (the database gone for a moment) is reported, not fatal."""
+        try:
+            for step in steps:
+                step()
+        except Exception as error:  # noqa: BLE001
+            self.warn(f"{what}：{type(error).__name__}: {error}（稍后重试）")
+            if on_error is not None:
+                on_error()
+
+    # -- finding files -------------------------------------------------------------------------
+    def _observe(self) -> list:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        events = self._events
+
+        class Handler(FileSystemEventHandler):
+            def __init__(self, root: Path, real: Path):
+                self.root, self.real = root, real
+
+            def on_any_event(self, event) -> None:  # noqa: ANN001
+                wanted = ("created", "moved") if event.is_directory else ("created", "modified", "closed", "moved")
+                if event.event_type in wanted:
+                    path = Path(os.fsdecode(event.dest_path if event.event_type == "moved" else event.src_path))
+                    if path.is_relative_to(self.real):  # the root itself may be a link to a share
+                        events.put(self.root / path.relative_to(self.real))
+
+        _short_move_pairing()
+        observer = PollingObserver(timeout=self.watch.poll_interval) if self.watch.polling else Observer()
+        for root in self.roots:
+            real = root.resolve()
+            observer.schedule(Handler(root, real), str(real), recursive=True, follow_symlink=False)
+        observer.daemon = True
+        observer.start()
+        return [observer]
+
+    def _take_events(self) -> None:
+        while True:
+            try:
+                path = self._events.get_nowait()
+            except queue.Empty:
+                return
+            root = self._root_of(path)
+            if root is None or not inside(path, root):
+                continue
+            if path.is_dir():  # a folder moved in whole: no events for what it holds
+                self._track(candidates(path))
+            else:
+                self._track([path])
+
+    def _rescan(self) -> None:
+        for root in self.roots:
+            self._track(candidates(root))
+
+    def _track(self, paths) -> None:  # noqa: ANN001
+        for path in paths:
+            self.tracker.touch(path)
+
+    @property
+    def pending(self) -> int:
+        """Files found and not yet closed: waiting to be stable, claimed, or in a worker."""
+        return len(self.tracker) + len(self.claims)
+
+    def _root_of(self, path: Path) -> Path | None:
+        return next((root for root in self.roots if path.is_relative_to(root)), None)
+
+    # -- claiming and dispatching --------------------------------------------------------------
+    def _resume(self) -> None:
+        for claim in self.claimer.resume(set(self.claims)):
+            self._hold(claim)
+
+    def _hold(self, claim: Claim) -> None:
+        self.claims[claim.entry.id] = claim
+        delay = 0.0
+        if claim.entry.not_before:
+            delay = max(0.0, (claim.entry.not_before - utc_now()).total_seconds())
+        self._enqueue(claim.entry.id, delay)
+
+    def _enqueue(self, entry_id: int, delay: float) -> None:
+        heapq.heappush(self._queue, (time.monotonic() + delay, next(self._order), entry_id))
+
+    def _room(self) -> int:
+        """How many more files to claim now: enough to keep every worker busy, no more, so that
+        other watchers sharing the folder get their share."""
+        due = sum(1 for when, _, _ in self._queue if when <= time.monotonic())
+        return 2 * self.pool.size - self.pool.busy - due
+
+    def _claim_ready(self) -> None:
+        room = self._room()
+        while room > 0 and self._ready:
+            path = self._ready.pop(0)
+            if not self.tracker.still_ready(path):
+                continue
+            self.tracker.forget(path)
+            root = self._root_of(path)
+            if root is None or not inside(path, root):
+                continue
+            try:
+                claim = self.claimer.claim(path, self.roots[root])
+            except Exception as error:  # noqa: BLE001 (one odd file must not stop the watcher)
+                self.warn(f"无法接收 {path}：{type(error).__name__}: {error}（下次全量扫描时重试）")
+                continue
+            if claim is not None:
+                self._hold(claim)
+                room -= 1
+
+    def _dispatch(self) -> None:
+        now = time.monotonic()
+        while self._queue and self._queue[0][0] <= now and self.pool.idle:
+            _, _, entry_id = heapq.heappop(self._queue)
+            if entry_id not in self.claims:  # closed meanwhile
+                continue
+            entry = self.claims[entry_id].entry
+            self.pool.submit(Task(entry, final_attempt=entry.attempts >= self.watch.retries,
+                                  retry_after=self.watch.backoff(entry.attempts + 1)))
+
+    # -- results -------------------------------------------------------------------------------
+    def _handle(self, event: Finished | Crashed) -> None:
+        entry = event.task.entry
+        if isinstance(event, Finished):
+            result = event.result
+            if result.outcome.status == "abandoned":
+                self._close(entry.id)
+                return
+            if result.final:
+                self._close(entry.id)
+                if self.indexer and result.outcome.status == "registered":
+                    self.indexer.add(result.outcome.reg_no)
+            else:
+                self._retry_later(entry, result.outcome)
+            self.report(Report(entry, result.outcome))
+            return
+        # Crashed: the worker died, hung, or raised
+        if event.infrastructure:  # the database or the configuration, not the file: no attempt counted
+            self._enqueue(entry.id, min(60.0, self.watch.backoff(3)))
+            self.warn(f"{entry.file_name} 暂不能处理，稍后重试：{event.cause}")
+            return
+        if not event.task.final_attempt:
+            reason = f"处理进程异常，稍后重试：{event.cause.splitlines()[0]}"
+            delay = self.watch.backoff(entry.attempts + 1)
+            ledger.note_retry(self.engine, entry.id, kind="corrupt", reason=reason,
+                              not_before=utc_now() + timedelta(seconds=delay))
+            outcome = Outcome(path=entry.work_path, status="retry", reason=reason, kind="corrupt")
+            self._retry_later(entry, outcome, delay=delay)
+            self.report(Report(entry, outcome))
+            return
+        from pipeline.processing import quarantine_crashed
+        ctx = Context(settings=self.settings, engine=self.engine, actor=self.actor, move=True)
+        outcome = quarantine_crashed(entry, ctx, cause=event.cause, timed_out=event.timed_out)
+        self._close(entry.id)
+        self.report(Report(entry, outcome))
+
+    def _retry_later(self, entry: Entry, outcome: Outcome, delay: float | None = None) -> None:
+        claim = self.claims[entry.id]
+        claim.entry = replace(entry, attempts=entry.attempts + 1, kind=outcome.kind, reason=outcome.reason)
+        self._enqueue(entry.id, self.watch.backoff(entry.attempts + 1) if delay is None else delay)
+
+    def _close(self, entry_id: int) -> None:
+        claim = self.claims.pop(entry_id, None)
+        if claim is not None:
+            claim.release()
+        self.closed += 1
+
+
+class BatchIndexer:
+    """Feeds the search index from one thread of the watcher, one commit per batch: a whoosh
+    commit costs about as much for forty documents as for one, and two workers committing
+    each file would queue on the index lock. A failure leaves the records registered and
+    unindexed; `wenshu index check --fix` puts them in."""
+
+    def __init__(self, watcher: Watcher):
+        self.watcher = watcher
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="wenshu-indexer", daemon=True)
+        self._thread.start()
+
+    def add(self, reg_no: str) -> None:
+        self._queue.put(reg_no)
+
+    def close(self) -> None:
+        """Index what is waiting, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        from pipeline.indexing import index_registered
+
+        done = False
+        while not done:
+            batch = [self._queue.get()]
+            deadline = time.monotonic() + INDEX_EVERY
+            while batch[-1] is not None and time.monotonic() < deadline:
+                try:
+                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            done = batch[-1] is None
+            reg_nos = [reg_no for reg_no in batch if reg_no is not None]
+            if reg_nos:
+                watcher = self.watcher
+                watcher._safely("搜索索引", lambda: index_registered(watcher.engine, watcher.settings, reg_nos,
+                                                                 watcher.actor))
+
+
+def today_start(settings: Settings) -> datetime:
+    return datetime.now(settings.zone).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,239 @@
+"""The intake ledger: what the watcher has claimed out of the inbox and what became of it.
+
+One row per claimed file: where it was found, its name exactly as the clerk wrote it, size,
+mtime and SHA-256 at the claim, its place in ``work/``, the attempts made, and the end state:
+
+    claimed ──> done (reg_no) | duplicate (reg_no of the existing record) | quarantined (kind, reason)
+       └──────> released (the claim ended without the file: it vanished from work/)
+
+A row in ``claimed`` is unfinished work: a watcher that starts (or rescans) resumes it unless
+the watcher named in ``owner`` is still alive (it holds a lock on the work file, see
+``pipeline/claims.py``). Taking over a row is a compare-and-set on ``owner`` under
+``SELECT … FOR UPDATE SKIP LOCKED``, so two watchers never resume the same file.
+
+Only this module writes the table. Ledger writes describe files, not records: they take the
+database's write lock (SQLite ``BEGIN IMMEDIATE``) but not the audit chain's, and add no audit
+event; the registrations, duplicates and quarantines they point at have theirs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, String, Text, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from registry.audit import Action, as_utc, utc_now
+from registry.db import writer
+from registry.models import AuditEvent, Base, Document
+
+CLAIMED, DONE, DUPLICATE, QUARANTINED, RELEASED = "claimed", "done", "duplicate", "quarantined", "released"
+FINAL_STATES = (DONE, DUPLICATE, QUARANTINED, RELEASED)
+# Clocks of two machines sharing a registry may disagree by this much.
+CLOCK_SKEW = timedelta(seconds=5)
+
+
+class LedgerRow(Base):
+    __tablename__ = "intake_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(12), nullable=False)
+    direction: Mapped[str] = mapped_column(String(4), nullable=False)
+    series: Mapped[str | None] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(Text, nullable=False)
+    source_path: Mapped[str] = mapped_column(Text, nullable=False)
+    work_path: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reg_no: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(120), nullable=False)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A row as a value (no session attached)."""
+
+    id: int
+    state: str
+    direction: str
+    series: str | None
+    file_name: str
+    source_path: str
+    work_path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    attempts: int
+    not_before: datetime | None
+    reg_no: str | None
+    kind: str | None
+    reason: str | None
+    owner: str
+    claimed_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row: LedgerRow) -> "Entry":
+        return cls(id=row.id, state=row.state, direction=row.direction, series=row.series,
+                   file_name=row.file_name, source_path=row.source_path, work_path=row.work_path,
+                   size=row.size, mtime_ns=row.mtime_ns, sha256=row.sha256, attempts=row.attempts,
+                   not_before=row.not_before and as_utc(row.not_before), reg_no=row.reg_no,
+                   kind=row.kind, reason=row.reason, owner=row.owner,
+                   claimed_at=as_utc(row.claimed_at),
+                   finished_at=row.finished_at and as_utc(row.finished_at))
+
+
+def _write(engine: Engine) -> Session:
+    return Session(writer(engine), expire_on_commit=False)
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+def claim(engine: Engine, *, direction: str, series: str | None, file_name: str, source_path: str,
+          work_path: str, size: int, mtime_ns: int, sha256: str | None, owner: str,
+          attempts: int = 0) -> Entry:
+    """Record a file just moved into ``work_path``: from now on it is resumable."""
+    now = utc_now()
+    with _write(engine) as session, session.begin():
+        row = LedgerRow(state=CLAIMED, direction=direction, series=series, file_name=file_name,
+                        source_path=source_path, work_path=work_path, size=size, mtime_ns=mtime_ns,
+                        sha256=sha256, attempts=attempts, owner=owner, claimed_at=now, updated_at=now)
+        session.add(row)
+        session.flush()
+        return Entry.of(row)
+
+
+def adopt(engine: Engine, entry_id: int, *, seen_owner: str, owner: str) -> Entry | None:
+    """Take over an unfinished claim whose owner is gone; None if someone else was quicker."""
+    with _write(engine) as session, session.begin():
+        row = session.scalar(select(LedgerRow).where(
+            LedgerRow.id == entry_id, LedgerRow.state == CLAIMED, LedgerRow.owner == seen_owner)
+            .with_for_update(skip_locked=True))
+        if row is None:
+            return None
+        row.owner, row.updated_at = owner, utc_now()
+        return Entry.of(row)
+
+
+def note_retry(engine: Engine, entry_id: int, *, not_before: datetime, kind: str | None,
+               reason: str | None) -> None:
+    """One more attempt failed in a way worth retrying; try again after ``not_before``."""
+    with _write(engine) as session, session.begin():
+        session.execute(update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
+                        .values(attempts=LedgerRow.attempts + 1, not_before=not_before, kind=kind,
+                                reason=reason, updated_at=utc_now()))
+
+
+def finish(engine: Engine, entry_id: int, state: str, *, reg_no: str | None = None,
+           kind: str | None = None, reason: str | None = None) -> bool:
+    """Close a claim with its end state. False if it was already closed."""
+    if state not in FINAL_STATES:
+        raise ValueError(f"not an end state: {state}")
+    now = utc_now()
+    with _write(engine) as session, session.begin():
+        result = session.execute(
+            update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
+            .values(state=state, reg_no=reg_no, kind=kind, reason=reason, updated_at=now,
+                    finished_at=now, attempts=LedgerRow.attempts + 1))
+        return result.rowcount == 1
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+def get(engine: Engine, entry_id: int) -> Entry | None:
+    with Session(engine) as session:
+        row = session.get(LedgerRow, entry_id)
+        return Entry.of(row) if row else None
+
+
+def unfinished(engine: Engine) -> list[Entry]:
+    with Session(engine) as session:
+        rows = session.scalars(select(LedgerRow).where(LedgerRow.state == CLAIMED).order_by(LedgerRow.id))
+        return [Entry.of(row) for row in rows]
+
+
+def by_work_path(engine: Engine, work_path: str) -> Entry | None:
+    with Session(engine) as session:
+        row = session.scalar(select(LedgerRow).where(LedgerRow.work_path == work_path))
+        return Entry.of(row) if row else None
+
+
+def last_quarantined(engine: Engine, sha256: str, file_name: str) -> Entry | None:
+    """The newest claim that ended in quarantine with these bytes, else with this name (to
+    retry a file as it came in: 收文 or 发文, and its series)."""
+    with Session(engine) as session:
+        for condition in (LedgerRow.sha256 == sha256, LedgerRow.file_name == file_name):
+            row = session.scalar(select(LedgerRow).where(condition, LedgerRow.state == QUARANTINED)
+                                 .order_by(LedgerRow.id.desc()).limit(1))
+            if row is not None:
+                return Entry.of(row)
+    return None
+
+
+def counts(engine: Engine, since: datetime) -> dict[str, int]:
+    """Claims in progress, and claims finished per end state since ``since``."""
+    with Session(engine) as session:
+        in_progress = session.scalar(select(func.count()).select_from(LedgerRow)
+                                     .where(LedgerRow.state == CLAIMED))
+        finished = dict(session.execute(select(LedgerRow.state, func.count()).where(
+            LedgerRow.finished_at >= since).group_by(LedgerRow.state)).all())
+        registered = session.scalar(select(func.count()).select_from(Document)
+                                    .where(Document.registered_at >= since))
+    return {"in_progress": in_progress, "registered": registered,
+            **{f"{state}": finished.get(state, 0) for state in FINAL_STATES}}
+
+
+# --- evidence of work that a crash interrupted --------------------------------------------------
+
+def registration_of(engine: Engine, entry: Entry) -> tuple[str, bool] | None:
+    """The record holding this claim's bytes, and whether this claim is what registered it
+    (same name, registered after the claim, no other finished claim says so)."""
+    if not entry.sha256:
+        return None
+    with Session(engine) as session:
+        document = session.execute(select(Document.reg_no, Document.file_name, Document.registered_at)
+                                   .where(Document.sha256 == entry.sha256)).first()
+        if document is None:
+            return None
+        reg_no, file_name, registered_at = document
+        ours = (file_name == entry.file_name and as_utc(registered_at) >= entry.claimed_at - CLOCK_SKEW
+                and session.scalar(select(func.count()).select_from(LedgerRow).where(
+                    LedgerRow.reg_no == reg_no, LedgerRow.state == DONE, LedgerRow.id != entry.id)) == 0)
+    return reg_no, ours
+
+
+def duplicate_noted(engine: Engine, entry: Entry, reg_no: str) -> bool:
+    """Has the registry already recorded this claim's file as a duplicate of ``reg_no``?"""
+    with Session(engine) as session:
+        events = session.scalars(select(AuditEvent.details).where(
+            AuditEvent.record == reg_no, AuditEvent.action == Action.DUPLICATE.value,
+            AuditEvent.at >= _stamp(entry.claimed_at - CLOCK_SKEW)))
+        return any(_matches(details, file_name=entry.file_name, sha256=entry.sha256) for details in events)
+
+
+def quarantine_noted(engine: Engine, entry: Entry, quarantined_to: str) -> bool:
+    """Has the registry already recorded the quarantine of this claim's file at that place?"""
+    with Session(engine) as session:
+        events = session.scalars(select(AuditEvent.details).where(
+            AuditEvent.record.is_(None), AuditEvent.action == Action.QUARANTINED.value,
+            AuditEvent.at >= _stamp(entry.claimed_at - CLOCK_SKEW)))
+        return any(_matches(details, quarantined_to=quarantined_to) for details in events)
+
+
+def _stamp(moment: datetime) -> str:
+    return as_utc(moment).isoformat(timespec="microseconds")
+
+
+def _matches(details: str, **expected: object) -> bool:
+    values = json.loads(details)
+    return all(values.get(key) == value for key, value in expected.items())
