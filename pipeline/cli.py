@@ -86,6 +86,7 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per path.")] = False,
 ) -> None:
     """Register files: extract, understand, number, file and index each one."""
+    from pipeline.indexing import index_registered
     from pipeline.ingest import Context, ingest_file
 
     if direction not in ("收文", "发文"):
@@ -93,9 +94,11 @@ def ingest(
     edge: Edge = ctx.obj
     for folder in edge.settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
-    context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor)
+    context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor, index=False)
     outcomes = [ingest_file(path, context, direction=direction, series=series)
                 for path in _expand(paths)]
+    index_registered(edge.engine, edge.settings,
+                     [outcome.reg_no for outcome in outcomes if outcome.status == "registered"], edge.actor)
     if as_json:
         _print_json([outcome.to_json() for outcome in outcomes])
     else:

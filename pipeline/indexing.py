@@ -40,8 +40,8 @@ def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str],
     except (WenshuError, OSError) as error:
         log.warning("indexing %s failed, `wenshu index check --fix` will repair it: %s", wanted, error)
         return False
-    for record in payload:
-        records.record_indexed(engine, record["reg_no"], record["version"], actor)
+    if payload:
+        records.record_indexed(engine, {record["reg_no"]: record["version"] for record in payload}, actor)
     return True
 
 

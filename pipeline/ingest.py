@@ -38,6 +38,9 @@ class Context:
     # only the last attempt quarantines it.
     final_attempt: bool = True
     rules: Rules | None = None  # loaded once at the edge; None: the data directory's rules
+    # Index each registered file at once; callers that index in batches (the watcher, a
+    # multi-file `ingest`) say False and index afterwards in one commit.
+    index: bool = True
 
     def office_rules(self) -> Rules:
         return self.rules or load_rules(self.settings)
@@ -139,7 +142,8 @@ def register(job: Job, ctx: Context) -> Job:
 
 
 def index_document(job: Job, ctx: Context) -> Job:
-    index_registered(ctx.engine, ctx.settings, [job.reg_no], ctx.actor)
+    if ctx.index:
+        index_registered(ctx.engine, ctx.settings, [job.reg_no], ctx.actor)
     return dataclasses.replace(job, outcome=Outcome(
         path=str(job.source), status="registered", reg_no=job.reg_no,
         doc_type=job.understood.doc_type, title=job.understood.title, route=job.understood.route))

@@ -110,6 +110,22 @@ class LimitSettings(_Section):
     max_unzipped_mb: int = Field(300, ge=1)
 
 
+class WatchSettings(_Section):
+    stable_seconds: float = Field(2.0, ge=0)  # size and mtime unchanged this long (and it opens): writer done
+    polling: bool = False  # SMB/NFS shares: inotify misses other machines' writes
+    poll_interval: float = Field(5.0, gt=0)  # seconds between polls when polling
+    rescan_interval: float = Field(60.0, ge=1)  # full rescan, and takeover of dead watchers' claims
+    retries: int = Field(3, ge=0)  # further attempts for a file that does not parse yet
+    retry_backoff: float = Field(5.0, ge=0)  # first wait, doubled: 5, 10, 20 s
+    worker_memory_mb: int = Field(4096, ge=0)  # RLIMIT_AS per worker (0: none); RapidOCR peaks ~1.3 GB virtual
+    worker_tasks: int = Field(200, ge=0)  # replace a worker after N files, bounding leaks (0: never)
+    file_timeout: float = Field(3600.0, ge=0)  # kill a worker stuck on one file and quarantine it (0: none)
+
+    def backoff(self, failed_attempts: int) -> float:
+        """Seconds to wait after the ``failed_attempts``-th failed attempt."""
+        return self.retry_backoff * 2 ** max(0, failed_attempts - 1)
+
+
 class Settings(_Section):
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str | None = None
@@ -118,6 +134,7 @@ class Settings(_Section):
     numbering: NumberingSettings = Field(default_factory=NumberingSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> "Settings":

@@ -22,6 +22,7 @@ from pipeline.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+MIGRATION_LOCK_KEY = 2026112801
 
 
 def _alembic_config() -> Config:
@@ -79,6 +80,12 @@ def migrate(engine: Engine) -> None:
             if MigrationContext.configure(connection).get_current_revision() == head:
                 return
         with writer(engine).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several workers may start on a fresh database at once: one migrates, the
+                # others wait here and then find the schema current. (SQLite: BEGIN IMMEDIATE.)
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+            if MigrationContext.configure(connection).get_current_revision() == head:
+                return
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

@@ -188,9 +188,11 @@ def record_quarantine(engine: Engine, *, file_name: str, sha256: str | None, kin
                     "cause": cause, "quarantined_to": quarantined_to})
 
 
-def record_indexed(engine: Engine, reg_no: str, version: str, actor: str) -> None:
+def record_indexed(engine: Engine, versions: Mapping[str, str], actor: str) -> None:
+    """One transaction for a whole index commit: reg_no -> the version that went in."""
     with write_transaction(engine, actor) as txn:
-        txn.record(Action.INDEXED, reg_no, {"version": version})
+        for reg_no, version in versions.items():
+            txn.record(Action.INDEXED, reg_no, {"version": version})
 
 
 def record_export(engine: Engine, *, what: str, filters: Mapping[str, Any], count: int, actor: str) -> None:

@@ -74,7 +74,7 @@ def test_duplicate_and_quarantine_and_exit_code(tmp_path):
     [reason_file] = (data / "quarantine").rglob("空文件.pdf.reason.txt")
     assert "原因" in reason_file.read_text(encoding="utf-8")
     actions = [event["action"] for event in run_json(data, "audit", "log")]
-    assert actions == ["registered", "routed", "filed", "indexed", "duplicate", "quarantined"]
+    assert actions == ["registered", "routed", "filed", "duplicate", "quarantined", "indexed"]
     run(data, "audit", "verify")
 
 
