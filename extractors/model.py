@@ -13,6 +13,9 @@ class Page:
     n: int  # 1-based
     method: Method
     text: str
+    # The tool that produced the text (python-docx, pypdfium2, pdfplumber, rapidocr,
+    # tesseract, ...): the per-page decision, recorded honestly.
+    source: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,191 @@
+"""PDF: the text layer where it is usable, OCR where it is not, decided page by page.
+
+Per page, pypdfium2 (about 1 ms/page) reads the text layer first. When that text is unusable
+(see textlayer.py) pdfplumber (about 40 ms/page) is asked for the same page: it decodes some
+fonts differently. When neither gives usable text and the page draws something, the page is
+rendered at ``ocr.dpi`` and OCR'd. Each Page records its method (``pdf-text`` or ``ocr``) and
+the tool that produced it (``pypdfium2``, ``pdfplumber``, the OCR engine).
+
+The order is the reverse of "pdfplumber, cross-checked by pdfium" and deliberate: pdfplumber
+returns nothing at all, without an error, for CJK fonts with CFF outlines (Noto/Source Han
+as embedded by many producers), where pdfium reads them perfectly, and it is 30x slower.
+
+Pages are streamed: one page object and its text at a time; pages to OCR are rendered one at a
+time by whichever process recognises them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from extractors import ocr, textlayer
+from extractors.cleanup import WIDE_GAP, clean
+from extractors.errors import Corrupt, Empty, Encrypted, TooLarge
+from extractors.model import Extracted, Page
+from extractors.scan import PageJob, ocr_pages
+
+_PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
+
+
+def _open(path, password: str | None = None):
+    """A pdfium document. ``None`` is pdfium's empty password: PDFs that only restrict
+    printing or copying (owner password) open with it."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as exc:
+        name = Path(path).name
+        if getattr(exc, "err_code", None) == _PASSWORD_ERROR:
+            raise Encrypted("PDF 文件已加密，无法读取。请向来文单位索取未加密的文件，"
+                            "或输入密码后另存为未加密 PDF 再投递。",
+                            cause=f"{name}: {exc}",
+                            fix="Ask the sender for an unencrypted copy, or open it with the password and "
+                                "save it without encryption.") from exc
+        raise Corrupt("PDF 文件已损坏或不完整，无法打开。请向来文单位重新索取，或用 PDF 阅读器打开后另存一份再投递。",
+                      cause=f"{name}: {exc}") from exc
+
+
+def _count_objects(page) -> int:
+    import pypdfium2.raw as raw
+
+    return raw.FPDFPage_CountObjects(page.raw)
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def _keep_wide_gaps(textpage, text: str) -> str:
+    """pdfium writes one space for any gap between two runs, and clean() removes a single
+    space between Chinese characters (OCR puts one everywhere). A gap wider than 1.5 line
+    heights next to Chinese text is layout (发文字号 ... 签发人) and becomes the layout gap mark.
+    Only spaces beside Chinese are measured: a Latin page keeps pdfium's speed."""
+    at = text.find(" ", 1)
+    if at == -1 or len(text) != textpage.count_chars():
+        return text
+    out, last = [], 0
+    while at != -1 and at + 1 < len(text):
+        if _cjk(text[at - 1]) or _cjk(text[at + 1]):
+            left, right = textpage.get_charbox(at - 1), textpage.get_charbox(at + 1)
+            height = max(left[3] - left[1], right[3] - right[1], 1.0)
+            if right[0] - left[2] > 1.5 * height:
+                out.append(text[last:at])
+                out.append(WIDE_GAP)
+                last = at + 1
+        at = text.find(" ", at + 1)
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def render_page(path, index: int, settings) -> Image.Image:
+    """Page ``index`` as a greyscale image at ``ocr.dpi``; smaller when the engine would shrink
+    it anyway (RapidOCR: 2000 px) or when it would exceed ``limits.max_image_pixels``."""
+    document = _open(path)
+    try:
+        page = document[index]
+        width, height = page.get_size()  # points
+        scale = settings.ocr.dpi / 72
+        limit = ocr.max_side(settings)
+        if limit and max(width, height) * scale > limit:
+            scale = limit / max(width, height)  # the engine would shrink it anyway; render less
+        if width * height * scale * scale > settings.limits.max_image_pixels:
+            scale = (settings.limits.max_image_pixels / (width * height)) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True)
+        image = bitmap.to_pil().copy()  # detach from pdfium's buffer before closing
+        bitmap.close()
+        page.close()
+        return image
+    finally:
+        document.close()
+
+
+class _Plumber:
+    """pdfplumber, opened only if some page needs a second opinion."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.pdf = None
+
+    def text(self, index: int) -> str:
+        import pdfplumber
+
+        try:
+            if self.pdf is None:
+                self.pdf = pdfplumber.open(self.path)
+            page = self.pdf.pages[index]
+            text = page.extract_text() or ""
+            page.close()
+            return text
+        except Exception:  # noqa: BLE001 - pdfminer raises anything on odd files; it is a fallback
+            return ""
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
+
+
+def _too_many_pages(path: Path, count: int, settings) -> TooLarge:
+    return TooLarge(f"PDF 共 {count} 页，超过上限 {settings.limits.max_pages} 页，已拒绝处理。"
+                    "请拆分后分别投递，或请管理员调高 limits.max_pages。",
+                    cause=f"{path.name}: {count} pages (limit {settings.limits.max_pages})",
+                    fix="Split the PDF or raise [limits] max_pages.")
+
+
+def extract(path: Path, settings, fmt: str = "pdf") -> Extracted:
+    document = _open(path)
+    warnings: list[str] = []
+    pages: list[Page | None] = []
+    to_ocr: list[int] = []
+    plumber = _Plumber(path)
+    try:
+        count = len(document)
+        if count > settings.limits.max_pages:
+            raise _too_many_pages(path, count, settings)
+        if count == 0:
+            raise Empty("PDF 文件没有任何页面。请向来文单位重新索取。", cause=f"{path.name}: 0 pages")
+        for index in range(count):
+            page = document[index]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            glyphs = textpage.count_chars()
+            why = textlayer.problem(text, glyphs)
+            if why is None:
+                text = _keep_wide_gaps(textpage, text)
+            textpage.close()
+            if why is None:
+                pages.append(Page(index + 1, "pdf-text", clean(text), source="pypdfium2"))
+            elif glyphs and textlayer.problem(other := plumber.text(index)) is None:
+                warnings.append(f"page {index + 1}: pypdfium2 text unusable ({why}); pdfplumber's used")
+                pages.append(Page(index + 1, "pdf-text", clean(other), source="pdfplumber"))
+            elif _count_objects(page) == 0:
+                pages.append(Page(index + 1, "pdf-text", "", source="pypdfium2"))  # a blank page
+            else:
+                if glyphs:
+                    warnings.append(f"page {index + 1}: text layer unusable ({why}); OCR'd")
+                pages.append(None)
+                to_ocr.append(index)
+            page.close()
+    finally:
+        plumber.close()
+        document.close()
+    if to_ocr:
+        results = ocr_pages([PageJob(str(path), "pdf", i) for i in to_ocr], settings)
+        for index, result in zip(to_ocr, results):
+            pages[index] = Page(index + 1, "ocr", result.text, source=result.source)
+            warnings.extend(result.warnings)
+    if not _has_eof_marker(path):
+        warnings.append("no %%EOF marker at the end: the file may be truncated")
+    return Extracted(format=fmt, pages=tuple(pages), warnings=tuple(warnings))
+
+
+def _has_eof_marker(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4096))
+        return b"%%EOF" in handle.read()

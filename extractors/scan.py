@@ -1,0 +1,138 @@
+"""One scanned page, from source to text: load (render a PDF page or decode an image frame),
+put upright, deskew, enhance, recognise, clean. Several pages go to a process pool so that
+both cores work; one page stays in this process.
+
+A job names its page (file, kind, index) instead of carrying pixels: each worker loads only the
+page it recognises, so memory stays flat however long the document.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from PIL import Image
+
+from extractors import geometry, ocr
+from extractors.cleanup import clean, ocr_punctuation
+from extractors.errors import ExtractionError
+
+
+@dataclass(frozen=True)
+class PageJob:
+    path: str
+    kind: str    # "pdf" (render page ``index``) or "image" (frame ``index``)
+    index: int
+
+
+@dataclass(frozen=True)
+class PageResult:
+    text: str
+    source: str                  # the engine
+    warnings: tuple[str, ...] = ()
+
+
+def _load(job: PageJob, settings) -> Image.Image:
+    if job.kind == "pdf":
+        from extractors.pdf import render_page
+        return render_page(job.path, job.index, settings)
+    from extractors.image import load_frame
+    return load_frame(job.path, job.index, settings)
+
+
+def prepare(image: Image.Image, settings) -> tuple[Image.Image, geometry.Pose]:
+    """Greyscale, engine-sized, upright, deskewed, contrast-stretched."""
+    gray = image.convert("L")
+    limit = ocr.max_side(settings)
+    if limit and max(gray.size) > limit:
+        scale = limit / max(gray.size)
+        gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.LANCZOS)
+    gray, pose = geometry.upright(gray)
+    return geometry.enhance(gray), pose
+
+
+def ocr_image(image: Image.Image, settings, label: str) -> PageResult:
+    prepared, pose = prepare(image, settings)
+    warnings = []
+    if pose.quarter_turns:
+        warnings.append(f"{label}: turned {pose.quarter_turns * 90}° counter-clockwise ({pose.method})")
+    try:
+        text = ocr.recognize(prepared, settings)
+    except RuntimeError as exc:
+        if "timeout" not in str(exc).lower():
+            raise
+        # pytesseract killed tesseract after ocr.page_timeout: lose this page, not the file.
+        return PageResult("", settings.ocr.engine, (*warnings, f"{label}: OCR gave up: {exc}"))
+    return PageResult(clean(ocr_punctuation(text)), settings.ocr.engine, tuple(warnings))
+
+
+def ocr_page(job: PageJob, settings) -> PageResult:
+    return ocr_image(_load(job, settings), settings, f"page {job.index + 1}")
+
+
+def _ocr_page_in_worker(job: PageJob, settings):
+    """Exceptions cross the process boundary by pickling, which drops keyword-only fields
+    (cause, fix); send the typed error back as a value and rebuild it in the parent."""
+    try:
+        return ocr_page(job, settings)
+    except ExtractionError as exc:
+        return (type(exc), exc.message, exc.cause, exc.fix)
+
+
+# --- the pool -----------------------------------------------------------------------------
+
+_pool: ProcessPoolExecutor | None = None
+_pool_key: tuple | None = None
+
+
+def _worker_init(settings) -> None:
+    # Load the engine now, once per worker, instead of inside the first page's time.
+    if settings.ocr.engine == "rapidocr":
+        ocr.rapid_engine()
+
+
+def _get_pool(settings) -> ProcessPoolExecutor:
+    """A pool kept for the life of the process: starting workers and loading models costs
+    about a second each, paid once, not per document."""
+    global _pool, _pool_key
+    key = (settings.workers, settings.ocr.engine, settings.ocr.tesseract_languages)
+    if _pool is None or _pool_key != key:
+        shutdown_pool()
+        # spawn, not fork: a forked child would inherit onnxruntime's state from the parent.
+        _pool = ProcessPoolExecutor(max_workers=settings.workers,
+                                    mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_worker_init, initargs=(settings,))
+        _pool_key = key
+    return _pool
+
+
+def shutdown_pool() -> None:
+    global _pool, _pool_key
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+    _pool, _pool_key = None, None
+
+
+atexit.register(shutdown_pool)
+
+
+def ocr_pages(jobs: list[PageJob], settings) -> list[PageResult]:
+    """Results in the order of ``jobs``."""
+    if len(jobs) <= 1 or settings.workers <= 1 or multiprocessing.current_process().daemon:
+        # A daemonic process (wenshu's watch workers, a multiprocessing.Pool worker) may not
+        # have children; there, one file per core already keeps the cores busy.
+        return [ocr_page(job, settings) for job in jobs]
+    ocr.check_engine(settings)  # fail fast here rather than in every worker
+    try:
+        results = list(_get_pool(settings).map(_ocr_page_in_worker, jobs, [settings] * len(jobs)))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh next time
+        shutdown_pool()
+        raise
+    for result in results:
+        if isinstance(result, tuple):
+            error, message, cause, fix = result
+            raise error(message, cause=cause, fix=fix)
+    return results
