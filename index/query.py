@@ -1,0 +1,369 @@
+"""From the clerk's query string to a whoosh query, a filter and ``understood_as``.
+
+The syntax (parsed in ``index.syntax``; full-width characters are accepted everywhere)::
+
+    科研 经费                 words: every one must match (title, body or 发文字号), ranked
+    "科研项目申报"            a quoted phrase (also “…” and 「…」), matched literally
+    文种:通知 发文机关:教务处  field filters; 标题: 正文: 文号: 收文号: 部门: 密级: 日期: ...
+    日期:2026-01-01..2026-03-31   date ranges (also 2026-03, 2026, 2026年3月, >=2026-01-01, 去年)
+    -阅件                     a leading minus excludes
+    东大教发[2026]31号        a 发文字号 in any bracket style finds that document
+
+Bare words go through ``understand.understand_text`` first (教务处的函 → issuer + 文种).
+
+Matching uses the bigram fields (any substring of the document is found); ranking is BM25 on
+them plus a title boost (title bigrams and whole rjieba words in the title) and a bonus when the
+words the clerk typed together are adjacent in the document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from whoosh import query as Q
+
+from index.analysis import HAN, bigrams, normalize, words
+from index.errors import QueryError
+from index.numbers import archive_key, canonical_number, number_key
+from index.syntax import Part, as_date, parse_date_value, split_query
+from index.understand import (DOC_TYPE_WORDS, DOC_TYPES, ROUTES, SECRECY_LEVELS, URGENCIES, IssuerBook,
+                              understand_text)
+
+TITLE_BOOST = 3.0
+NUMBER_BOOST = 5.0
+
+_LIST_SEP = re.compile(r"[,、|]")
+_LONE_HAN = re.compile(rf"^[{HAN}]$")
+
+
+# --- whoosh building blocks ---------------------------------------------------------------
+
+def substring_query(fieldname: str, text: str) -> Q.Query | None:
+    """Documents whose bigram field contains ``text`` (normalised) as a substring."""
+    tokens = bigrams(normalize(text))
+    # A lone Han character at either end may sit inside a longer run in the document, where it
+    # is part of a bigram, not a unigram: leave it to the neighbouring tokens.
+    while len(tokens) > 1 and _LONE_HAN.match(tokens[0]):
+        tokens.pop(0)
+    while len(tokens) > 1 and _LONE_HAN.match(tokens[-1]):
+        tokens.pop()
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        if _LONE_HAN.match(tokens[0]):
+            return Q.Or([Q.Term(fieldname, tokens[0]), Q.Prefix(fieldname, tokens[0])])
+        return Q.Term(fieldname, tokens[0])
+    return Q.Phrase(fieldname, tokens)
+
+
+def _boosted(q: Q.Query | None, boost: float) -> Q.Query | None:
+    if q is not None and boost != 1.0:
+        q.boost = boost
+    return q
+
+
+def _any_of(queries: list[Q.Query | None]) -> Q.Query | None:
+    queries = [q for q in queries if q is not None]
+    if not queries:
+        return None
+    return queries[0] if len(queries) == 1 else Q.Or(queries)
+
+
+# The bigram field text must be found in.
+SCOPES = {"all": "text_bi", "title": "title_bi", "body": "text_bi"}
+TITLE_BONUS = {"all": True, "title": False, "body": False}
+
+
+def pieces(chunk: str) -> list[str]:
+    """Words of a chunk the clerk typed together; single characters join a neighbour, so each
+    piece is a substring of the chunk of two characters or more (and still found by bigrams)."""
+    tokens = words(normalize(chunk))
+    merged: list[str] = []
+    carry = ""
+    for token in tokens:
+        token = carry + token
+        carry = ""
+        if len(token) == 1 and _LONE_HAN.match(token):
+            carry = token
+        else:
+            merged.append(token)
+    if carry:
+        if merged:
+            merged[-1] += carry
+        else:
+            merged.append(carry)
+    return merged
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    required: list[Q.Query] = field(default_factory=list)   # scored, all must match
+    bonus: list[Q.Query] = field(default_factory=list)      # scored, optional
+    filters: list[Q.Query] = field(default_factory=list)    # must match, not scored
+    excluded: list[Q.Query] = field(default_factory=list)
+    dates: dict[str, list[date]] = field(default_factory=lambda: {"from": [], "to": [], "reg_from": [], "reg_to": []})
+    shown: dict[str, list[Any]] = field(default_factory=dict)
+    highlight: list[str] = field(default_factory=list)
+
+    def show(self, key: str, *values: Any) -> None:
+        bucket = self.shown.setdefault(key, [])
+        for value in values:
+            if value not in bucket:
+                bucket.append(value)
+
+    # text ------------------------------------------------------------------------------
+    def add_text(self, text: str, scope: str = "all", *, literal: bool = False) -> None:
+        """``text`` must be found; a match in the title, whole words and the words the clerk
+        typed together being adjacent rank higher."""
+        bigram_field = SCOPES[scope]
+        parts = [text] if literal else pieces(text)
+        for piece in parts:
+            q = substring_query(bigram_field, piece)
+            if q is None:
+                continue
+            self.required.append(q)
+            self.highlight.append(normalize(piece))
+            piece_words = words(normalize(piece))
+            if TITLE_BONUS[scope]:
+                self.bonus.append(_boosted(substring_query("title_bi", piece), TITLE_BOOST))  # not None: q isn't
+                if len(piece_words) == 1:
+                    self.bonus.append(_boosted(Q.Term("title_w", piece_words[0]), TITLE_BOOST))
+        if len(parts) > 1:
+            adjacent = substring_query(bigram_field, text)
+            if adjacent is not None:
+                self.bonus.append(adjacent)
+                self.highlight.append(normalize(text))
+
+    def add_number(self, canonical: str) -> None:
+        self.required.append(Q.Or([
+            _boosted(Q.Term("doc_number_key", canonical), NUMBER_BOOST),
+            _boosted(Q.Term("reg_no_key", canonical), NUMBER_BOOST),
+            *(q for q in (substring_query("text_bi", canonical),) if q),
+        ]))
+        self.highlight.append(canonical)
+        self.show("doc_number", canonical)
+
+    # filters ---------------------------------------------------------------------------
+    def add_filter(self, q: Q.Query | None, negated: bool = False) -> None:
+        if q is not None:
+            (self.excluded if negated else self.filters).append(q)
+
+    def add_terms(self, fieldname: str, values: list[str], negated: bool = False) -> None:
+        self.add_filter(_any_of([Q.Term(fieldname, v) for v in values]), negated)
+        self.show(("-" if negated else "") + fieldname, *values)
+
+    # the result ------------------------------------------------------------------------
+    def date_filters(self) -> list[Q.Query]:
+        out = []
+        for name, start_key, end_key in (("date", "from", "to"), ("registered_at", "reg_from", "reg_to")):
+            start = max(self.dates[start_key], default=None)
+            end = min(self.dates[end_key], default=None)
+            if start is None and end is None:
+                continue
+            out.append(Q.DateRange(name, datetime.combine(start, time()) if start else None,
+                                   datetime.combine(end, time.max) if end else None))
+        return out
+
+    def text_query(self) -> Q.Query | None:
+        if not self.required:
+            return None
+        required = self.required[0] if len(self.required) == 1 else Q.And(self.required)
+        return Q.AndMaybe(required, Q.Or(self.bonus)) if self.bonus else required
+
+    def filter_query(self) -> Q.Query | None:
+        filters = self.filters + self.date_filters()
+        if not filters:
+            return None
+        return filters[0] if len(filters) == 1 else Q.And(filters)
+
+    def mask_query(self) -> Q.Query | None:
+        return _any_of(list(self.excluded))
+
+    def understood_as(self, sort: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, values in self.shown.items():
+            out[key] = values[0] if len(values) == 1 else list(values)
+        for key, bound, pick in (("date_from", "from", max), ("date_to", "to", min),
+                                 ("registered_from", "reg_from", max), ("registered_to", "reg_to", min)):
+            if self.dates[bound]:
+                out[key] = pick(self.dates[bound]).isoformat()
+        out["sort"] = sort
+        return out
+
+
+# --- from parts to plan -------------------------------------------------------------------
+
+def _values(text: str) -> list[str]:
+    return [v.strip() for v in _LIST_SEP.split(text) if v.strip()]
+
+
+def _enum(values: list[str], allowed: dict[str, list[str]], label: str, choices: str) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if value not in allowed:
+            raise QueryError(f"未知的{label}“{value}”。可用的{label}：{choices}")
+        out.extend(v for v in allowed[value] if v not in out)
+    return out
+
+
+_DOC_TYPE_VALUES = {word: [t] for word, t in DOC_TYPE_WORDS.items()}
+_DIRECTION_VALUES = {"收文": ["收文"], "收": ["收文"], "来文": ["收文"], "发文": ["发文"], "发": ["发文"]}
+_ROUTE_VALUES = {"办件": ["办件"], "阅件": ["阅件"], "办": ["办件"], "阅": ["阅件"]}
+_URGENCY_VALUES = {**{u: [u] for u in URGENCIES}, "紧急": list(URGENCIES)}
+_SECRECY_VALUES = {**{s: [s] for s in SECRECY_LEVELS}}
+
+
+def _add_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    name, value, negated = part.field, part.text, part.negated
+    sign = "-" if negated else ""
+    if name == "doc_type":
+        plan.add_terms("doc_type", _enum(_values(value), _DOC_TYPE_VALUES, "文种", "、".join(DOC_TYPES)), negated)
+    elif name == "direction":
+        plan.add_terms("direction", _enum(_values(value), _DIRECTION_VALUES, "收发类别", "收文、发文"), negated)
+    elif name == "route":
+        plan.add_terms("route", _enum(_values(value), _ROUTE_VALUES, "办理类别", "、".join(ROUTES)), negated)
+    elif name == "urgency":
+        plan.add_terms("urgency", _enum(_values(value), _URGENCY_VALUES, "紧急程度", "、".join(URGENCIES)), negated)
+    elif name == "secrecy":
+        values = _values(value)
+        if values in (["涉密"], ["是"]):
+            plan.add_terms("secret", ["1"], negated)
+        elif values in (["非密"], ["否"], ["无"]):
+            plan.add_terms("secret", ["0"], negated)
+        else:
+            plan.add_terms("secrecy", _enum(values, _SECRECY_VALUES, "密级", "绝密、机密、秘密、涉密、非密"), negated)
+    elif name == "issuer":
+        queries = []
+        for v in _values(value):
+            names = issuers.resolve(v)
+            queries.extend(Q.Term("issuer", n) for n in names)
+            if not names:
+                queries.append(substring_query("issuer_bi", v))
+            plan.show(sign + "issuer", *(names or [v]))
+        plan.add_filter(_any_of(queries), negated)
+    elif name == "department":
+        plan.add_filter(_any_of([q for v in _values(value)
+                                 for q in (Q.Term("department", unicodedata.normalize("NFKC", v)),
+                                           substring_query("department_bi", v)) if q]), negated)
+        plan.show(sign + "department", *_values(value))
+    elif name in ("doc_number", "reg_no"):
+        canonical = canonical_number(value)
+        if canonical:
+            q = Q.Term(f"{name}_key", canonical)
+        else:
+            q = _any_of([Q.Term(f"{name}_key", number_key(value)), substring_query(f"{name}_bi", value)])
+        plan.add_filter(q, negated)
+        plan.show(sign + name, canonical or value)
+    elif name == "archive_code":
+        plan.add_filter(_any_of([Q.Term("archive_code", archive_key(value)), substring_query("archive_bi", value)]),
+                        negated)
+        plan.show(sign + "archive_code", value)
+    elif name in ("title", "body"):
+        if negated:
+            plan.add_filter(substring_query(SCOPES[name], value), True)
+            plan.show("-" + name, value)
+        else:
+            plan.add_text(value, name, literal=True)
+            plan.show(name, value)
+    elif name in ("date", "registered_at"):
+        if negated:
+            raise QueryError("日期条件不能用“-”排除，请直接写要查的范围。")
+        start, end = parse_date_value(value, today)
+        prefix = "" if name == "date" else "reg_"
+        if start:
+            plan.dates[prefix + "from"].append(start)
+        if end:
+            plan.dates[prefix + "to"].append(end)
+
+
+def _add_bare(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> list[str]:
+    """Filters of a bare part go into ``plan``; its leftover text chunks are returned."""
+    canonical = canonical_number(part.text)
+    if part.negated:
+        q = (Q.Or([Q.Term("doc_number_key", canonical), Q.Term("reg_no_key", canonical)]) if canonical
+             else substring_query("text_bi", part.text))
+        plan.add_filter(q, True)
+        plan.show("excluded", part.text)
+        return []
+    if part.quoted:
+        plan.add_text(part.text, literal=True)
+        plan.show("text", f"“{part.text}”")
+        return []
+    if canonical:
+        plan.add_number(canonical)
+        return []
+    understood = understand_text(part.text, issuers=issuers, today=today)
+    for fieldname, values in (("doc_type", understood.doc_types), ("issuer", understood.issuers),
+                              ("direction", understood.directions), ("route", understood.routes),
+                              ("urgency", understood.urgencies), ("secrecy", understood.secrecy)):
+        if values:
+            plan.add_terms(fieldname, values)
+    if understood.secret:
+        plan.add_terms("secret", ["1"])
+    if understood.date_range:
+        plan.dates["from"].append(understood.date_range[0])
+        plan.dates["to"].append(understood.date_range[1])
+    return understood.chunks
+
+
+def _join_ocr_fragments(parts: list[list[str]]) -> list[str]:
+    """Chunks of consecutive bare parts, with single Han characters the clerk (or a copied OCR
+    text) separated by spaces joined to their neighbours: 冒 充 客 服 is 冒充客服. Two words
+    separated by a space stay two words (both must match, anywhere)."""
+    out: list[str] = []
+    joinable = False  # the last chunk ended its part, so the next part's first chunk may join it
+    for chunks in parts:
+        for i, chunk in enumerate(chunks):
+            if (i == 0 and joinable and out and _LONE_HAN.match(out[-1][-1]) and _LONE_HAN.match(chunk[0])
+                    and (len(chunk) == 1 or _is_fragment(out[-1]))):
+                out[-1] += chunk
+            else:
+                out.append(chunk)
+        joinable = bool(chunks)
+    return out
+
+
+def _is_fragment(chunk: str) -> bool:
+    return len(chunk) == 1 or bool(re.search(rf"(^|[^{HAN}])[{HAN}]$", chunk))
+
+
+def build_plan(query: str, *, issuers: IssuerBook, today: date, doc_type: str | None = None,
+               date_from: date | str | None = None, date_to: date | str | None = None) -> Plan:
+    """Everything the query asks for; raises ``QueryError`` (with a Chinese message) if malformed."""
+    plan = Plan()
+    pending: list[list[str]] = []  # text chunks of consecutive bare parts
+
+    def flush() -> None:
+        for chunk in _join_ocr_fragments(pending):
+            plan.add_text(chunk)
+            plan.show("text", chunk)
+        pending.clear()
+
+    for part in split_query(query or ""):
+        if part.field or part.quoted or part.negated:
+            flush()
+            if part.field:
+                _add_field(plan, part, issuers, today)
+            else:
+                _add_bare(plan, part, issuers, today)
+        else:
+            pending.append(_add_bare(plan, part, issuers, today))
+    flush()
+    if doc_type:
+        plan.add_terms("doc_type", _enum(_values(doc_type), _DOC_TYPE_VALUES, "文种", "、".join(DOC_TYPES)))
+    start, end = as_date(date_from, "date_from"), as_date(date_to, "date_to")
+    if start and end and start > end:
+        raise QueryError(f"开始日期 {start} 晚于结束日期 {end}。")
+    if start:
+        plan.dates["from"].append(start)
+    if end:
+        plan.dates["to"].append(end)
+    if "text" in plan.shown:
+        plan.shown["text"] = [" ".join(plan.shown["text"])]
+    return plan

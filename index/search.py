@@ -1,0 +1,193 @@
+"""``search``: one page of results with snippets and how the query was understood."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as Q
+from whoosh.sorting import FieldFacet
+
+from index import engine
+from index.errors import IndexUnavailable, QueryError
+from index.query import build_plan
+from index.snippets import snippet
+from index.understand import IssuerBook
+from index.writer import current_dir, open_path
+from pipeline.settings import Settings
+
+SORTS = ("relevance", "date")
+MAX_LIMIT = 1000
+OPEN_INDEXES = 4  # per thread; a process normally searches one data directory
+
+# Opening a whoosh reader costs more than most searches, so each thread keeps its searcher
+# and opens a new one only when a commit has made a new TOC generation. (Not whoosh's
+# Searcher.refresh(): it reuses a segment's reader even when the segment gained deletions, and
+# brings merged-away segments back, so updated documents showed up twice.) Searchers are not
+# shared between threads.
+_local = threading.local()
+# Learning issuers means reading a small lexicon; keep one book per index generation.
+_books: dict[tuple[str, Any, tuple[str, ...]], IssuerBook] = {}
+
+
+class _Cached:
+    def __init__(self, path: Path):
+        self.path = path
+        self.ix = open_path(path)
+        self.searcher = self.ix.searcher()
+
+    def fresh(self):
+        if not self.searcher.up_to_date():
+            self.close()
+            self.ix = open_path(self.path)
+            self.searcher = self.ix.searcher()
+        return self.searcher
+
+    def close(self) -> None:
+        try:
+            self.searcher.close()
+            self.ix.close()
+        except Exception:  # the generation may already be deleted: nothing left to release
+            pass
+
+
+def _searcher(settings: Settings, *, reopen: bool = False):
+    path = current_dir(settings)
+    if path is None:
+        raise IndexUnavailable(f"还没有搜索索引（{settings.index_dir}）。")
+    cache: dict[str, _Cached] = _local.__dict__.setdefault("searchers", {})
+    key = str(settings.index_dir)
+    entry = cache.get(key)
+    if entry is not None and (reopen or entry.path != path):
+        entry.close()
+        entry = None
+    if entry is None:
+        while len(cache) >= OPEN_INDEXES:
+            cache.pop(next(iter(cache))).close()
+        entry = cache[key] = _Cached(path)
+    return entry.ix, entry.fresh()
+
+
+def close_searchers() -> None:
+    """Release this thread's cached searchers (tests; before deleting an index directory)."""
+    for entry in _local.__dict__.pop("searchers", {}).values():
+        entry.close()
+
+
+@dataclass(frozen=True)
+class Hit:
+    reg_no: str
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: date | None
+    score: float | None
+    snippet: str
+    doc_type: str | None = None
+    direction: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reg_no": self.reg_no, "title": self.title, "doc_number": self.doc_number, "issuer": self.issuer,
+                "date": self.date.isoformat() if self.date else None,
+                "score": round(self.score, 4) if self.score is not None else None,
+                "snippet": self.snippet, "doc_type": self.doc_type, "direction": self.direction}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: tuple[Hit, ...]
+    understood_as: dict[str, Any]
+    page: int = 1
+    limit: int = 20
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "hits": [hit.to_json() for hit in self.hits],
+                "understood_as": self.understood_as}
+
+
+def issuer_book(ix, searcher, settings: Settings) -> IssuerBook:
+    key = (str(ix.storage.folder), searcher.reader().generation(), tuple(settings.office.names))
+    book = _books.get(key)
+    if book is None:
+        book = IssuerBook(sorted(searcher.reader().field_terms("issuer")), settings.office.names)
+        _books.clear()  # only the live generation is worth keeping
+        _books[key] = book
+    return book
+
+
+def _check_arguments(limit: int, page: int, sort: str) -> None:
+    if sort not in SORTS:
+        raise QueryError(f"未知的排序方式“{sort}”，可用：relevance（相关度）、date（日期）。")
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"每页条数应在 1 到 {MAX_LIMIT} 之间，收到 {limit!r}。")
+    if not isinstance(page, int) or page < 1:
+        raise QueryError(f"页码应是从 1 开始的整数，收到 {page!r}。")
+
+
+def _hit(fields: dict[str, Any], score: float | None, terms: list[str]) -> Hit:
+    body = fields.get("body")
+    value = fields.get("date_value")
+    return Hit(
+        reg_no=fields["reg_no"], title=fields.get("title"), doc_number=fields.get("doc_number"),
+        issuer=fields.get("issuer"), date=date.fromisoformat(value) if value else None, score=score,
+        snippet=snippet(body if body else fields.get("title"), terms),
+        doc_type=fields.get("doc_type"), direction=fields.get("direction"))
+
+
+def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, doc_type: str | None = None,
+           date_from: date | str | None = None, date_to: date | str | None = None, sort: str = "relevance",
+           today: date | None = None, evaluator: str = "numpy") -> SearchResult:
+    """Search the archive. ``query`` is what the clerk typed (see ``index.query`` for the syntax);
+    ``today`` anchors 去年/上个月/12月 (default: today in the office's time zone).
+
+    ``evaluator="whoosh"`` runs the same query through whoosh's own matchers: slower, and the
+    reference the numpy evaluator (``index.engine``) is tested against."""
+    _check_arguments(limit, page, sort)
+    if evaluator not in ("numpy", "whoosh"):
+        raise ValueError(f"unknown evaluator {evaluator!r}")
+    today = today or datetime.now(settings.zone).date()
+    args = (settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator)
+    try:
+        return _search(*args, reopen=False)
+    except (OSError, EOFError):
+        # A concurrent commit or reindex removed files under a cached reader: open afresh once.
+        return _search(*args, reopen=True)
+
+
+def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, *,
+            reopen) -> SearchResult:
+    ix, searcher = _searcher(settings, reopen=reopen)
+    plan = build_plan(query, issuers=issuer_book(ix, searcher, settings), today=today, doc_type=doc_type,
+                      date_from=date_from, date_to=date_to)
+    text = plan.text_query()
+    filters = plan.filter_query()
+    if text is None:
+        # Without words to rank by, the newest documents are the most useful first.
+        sort = "date"
+        main, filters = filters or Q.Every(), None
+    else:
+        main = text
+    first = (page - 1) * limit
+    understood = plan.understood_as(sort)
+    if evaluator == "numpy":
+        try:
+            found = engine.run(searcher, text, filters if text is not None else main, plan.mask_query(),
+                               sort=sort, first=first, count=limit)
+        except engine.Unsupported:
+            engine.FALLBACKS += 1
+            found = None
+        if found is not None:
+            hits = tuple(_hit(searcher.stored_fields(docnum), score, plan.highlight)
+                         for docnum, score in zip(found.docnums, found.scores))
+            return SearchResult(total=found.total, hits=hits, understood_as=understood, page=page, limit=limit)
+    options: dict[str, Any] = {"filter": filters, "mask": plan.mask_query(), "limit": page * limit}
+    if sort == "date":
+        options["sortedby"] = [FieldFacet("date", reverse=True), FieldFacet("registered_at", reverse=True)]
+    results = searcher.search(main, **options)
+    hits = tuple(_hit(hit.fields(), hit.score if sort == "relevance" else None, plan.highlight)
+                 for hit in results[first:first + limit])
+    return SearchResult(total=len(results), hits=hits, understood_as=understood, page=page, limit=limit)

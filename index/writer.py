@@ -1,0 +1,263 @@
+"""Where the index lives, and the one way documents get into it.
+
+``settings.index_dir`` holds generations of the whoosh index and a ``CURRENT`` file naming the
+live one::
+
+    index/CURRENT          "g0003"
+    index/g0003/           the live whoosh index (its own WRITELOCK, segments, TOC)
+    index/g0004.building/  a reindex in progress (see maintenance.py)
+
+``reindex`` builds a whole new generation beside the live one and switches by replacing
+``CURRENT`` (an atomic rename), so searches never see a half-built index.
+
+whoosh allows one writer per index; it is an OS file lock (released if the process dies), and
+a writer waits up to ``LOCK_TIMEOUT`` seconds for it, so processes indexing in turn queue
+instead of failing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+
+from index.analysis import normalize
+from index.documents import IndexDoc
+from index.errors import IndexBusy, IndexUnavailable
+from index.numbers import archive_key, number_key
+from index.schema import SCHEMA_VERSION, build_schema
+from pipeline.settings import Settings
+
+LOCK_TIMEOUT = 60.0
+LOCK_DELAY = 0.05
+CURRENT = "CURRENT"
+SCHEMA_FILE = "WENSHU_SCHEMA"
+
+
+# --- locations ------------------------------------------------------------------------------
+
+@contextmanager
+def directory_lock(settings: Settings) -> Iterator[None]:
+    """Serialises the short operations on ``CURRENT`` (create, switch) between processes."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.index_dir / "LOCK", os.O_CREAT | os.O_WRONLY, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def current_dir(settings: Settings) -> Path | None:
+    try:
+        name = (settings.index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return settings.index_dir / name if name else None
+
+
+def generation_dirs(settings: Settings) -> list[Path]:
+    if not settings.index_dir.is_dir():
+        return []
+    return sorted(p for p in settings.index_dir.iterdir() if p.is_dir() and p.name.startswith("g"))
+
+
+def next_generation(settings: Settings) -> str:
+    numbers = [int(p.name[1:5]) for p in generation_dirs(settings) if p.name[1:5].isdigit()]
+    return f"g{max(numbers, default=0) + 1:04d}"
+
+
+def write_current(settings: Settings, name: str) -> None:
+    """Point ``CURRENT`` at generation ``name``: write a temp file, fsync, rename over."""
+    tmp = settings.index_dir / f"{CURRENT}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, settings.index_dir / CURRENT)
+    dir_fd = os.open(settings.index_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def create_empty(path: Path) -> whoosh_index.Index:
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), build_schema())
+    (path / SCHEMA_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+    return ix
+
+
+def open_path(path: Path) -> whoosh_index.Index:
+    try:
+        version = (path / SCHEMA_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexUnavailable(f"搜索索引 {path} 不完整（缺少格式标记）。") from None
+    if version != str(SCHEMA_VERSION):
+        raise IndexUnavailable(f"搜索索引是旧版本 wenshu 建立的（格式 {version}，当前 {SCHEMA_VERSION}）。")
+    try:
+        return whoosh_index.open_dir(str(path))
+    except Exception as exc:  # whoosh raises many kinds when files are missing or damaged
+        raise IndexUnavailable(f"搜索索引 {path} 无法读取。", cause=f"{type(exc).__name__}: {exc}") from exc
+
+
+def open_index(settings: Settings) -> whoosh_index.Index:
+    """The live index; ``IndexUnavailable`` if there is none yet or it cannot be read."""
+    path = current_dir(settings)
+    if path is None:
+        raise IndexUnavailable(f"还没有搜索索引（{settings.index_dir}）。")
+    return open_path(path)
+
+
+def create_or_open(settings: Settings) -> whoosh_index.Index:
+    path = current_dir(settings)
+    if path is not None:
+        return open_path(path)
+    with directory_lock(settings):
+        path = current_dir(settings)  # another process may have created it meanwhile
+        if path is not None:
+            return open_path(path)
+        name = next_generation(settings)
+        ix = create_empty(settings.index_dir / name)
+        write_current(settings, name)
+        return ix
+
+
+# --- documents -> fields --------------------------------------------------------------------
+
+def _key(value: str | None) -> str | None:
+    return unicodedata.normalize("NFKC", value).strip() if value else None
+
+
+def _naive(moment: datetime, zone: ZoneInfo) -> datetime:
+    # whoosh stores naive datetimes; the office's wall clock is what clerks filter by.
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def document_fields(doc: IndexDoc, zone: ZoneInfo) -> dict[str, Any]:
+    """The whoosh fields of one record. 涉密 records get metadata only: their body text is
+    neither indexed nor stored, whatever the caller passed in ``text``."""
+    registered = _naive(doc.registered_at, zone)
+    day = doc.date or registered.date()
+    fields: dict[str, Any] = {
+        "reg_no": doc.reg_no,
+        "version": doc.version,
+        "reg_no_key": number_key(doc.reg_no),
+        "reg_no_bi": doc.reg_no,
+        "registered_at": registered,
+        "date": datetime.combine(day, time()),
+        "date_value": doc.date.isoformat() if doc.date else None,
+        "secret": "1" if doc.is_secret else "0",
+    }
+    if doc.doc_number:
+        fields.update(doc_number=doc.doc_number, doc_number_key=number_key(doc.doc_number),
+                      doc_number_bi=doc.doc_number)
+    if doc.title:
+        fields.update(title=doc.title, title_w=doc.title, title_bi=doc.title)
+    if doc.issuer:
+        fields.update(issuer=_key(doc.issuer), issuer_bi=doc.issuer)
+    if doc.department:
+        fields.update(department=_key(doc.department), department_bi=doc.department)
+    for name in ("doc_type", "direction", "route", "urgency", "secrecy"):
+        value = _key(getattr(doc, name))
+        if value:
+            fields[name] = value
+    if doc.archive_code:
+        fields.update(archive_code=archive_key(doc.archive_code), _stored_archive_code=doc.archive_code,
+                      archive_bi=doc.archive_code)
+    searchable = [doc.title or "", doc.doc_number or ""]
+    if doc.text and not doc.is_secret:
+        body = normalize(doc.text, lower=False)
+        fields["body"] = body
+        searchable.append(body)
+    text = "\n".join(searchable)
+    fields.update(text_w=text, text_bi=text)
+    return fields
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def open_writer(ix: whoosh_index.Index, *, procs: int = 1, limitmb: int = 128,
+                timeout: float = LOCK_TIMEOUT):
+    # Not compound: whoosh copies a compound segment into memory every time a reader opens it,
+    # which made each search pay for the size of the whole index.
+    options: dict[str, Any] = {"limitmb": limitmb, "timeout": timeout, "delay": LOCK_DELAY, "compound": False}
+    if procs > 1:
+        options.update(procs=procs, multisegment=True)
+    try:
+        return ix.writer(**options)
+    except LockError:
+        raise IndexBusy(f"搜索索引正被另一个进程写入，等待 {timeout:.0f} 秒后仍未轮到。") from None
+
+
+def _as_doc(item: IndexDoc | Mapping[str, Any]) -> IndexDoc:
+    return item if isinstance(item, IndexDoc) else IndexDoc.from_record(item)
+
+
+def write_documents(ix: whoosh_index.Index, docs: Iterable[IndexDoc | Mapping[str, Any]], zone: ZoneInfo, *,
+                    update: bool = True, procs: int = 1, limitmb: int = 128,
+                    timeout: float = LOCK_TIMEOUT) -> list[str]:
+    """Add ``docs`` to ``ix`` in one writer and one commit; returns the reg_nos written.
+
+    ``update`` replaces an existing document with the same reg_no (what ordinary indexing
+    wants); a fresh index being rebuilt can skip that lookup.
+    """
+    writer = open_writer(ix, procs=procs, limitmb=limitmb, timeout=timeout)
+    written: list[str] = []
+    try:
+        for item in docs:
+            doc = _as_doc(item)
+            fields = document_fields(doc, zone)
+            if update:
+                writer.update_document(**fields)
+            else:
+                writer.add_document(**fields)
+            written.append(doc.reg_no)
+    except BaseException:
+        writer.cancel()
+        raise
+    if written:
+        writer.commit()
+    else:
+        writer.cancel()
+    return written
+
+
+def index_documents(settings: Settings, docs: Iterable[IndexDoc | Mapping[str, Any]], *,
+                    procs: int = 1, timeout: float = LOCK_TIMEOUT) -> int:
+    """Index (or re-index) documents by reg_no in one batch commit; returns how many."""
+    ix = create_or_open(settings)
+    try:
+        return len(write_documents(ix, docs, settings.zone, procs=procs, timeout=timeout))
+    finally:
+        ix.close()
+
+
+def delete_documents(settings: Settings, reg_nos: Iterable[str], *, timeout: float = LOCK_TIMEOUT) -> int:
+    """Remove documents by reg_no; returns how many index documents were deleted."""
+    reg_nos = list(reg_nos)
+    if not reg_nos:
+        return 0
+    ix = create_or_open(settings)
+    try:
+        writer = open_writer(ix, timeout=timeout)
+        try:
+            deleted = sum(writer.delete_by_term("reg_no", reg_no) for reg_no in reg_nos)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return deleted
+    finally:
+        ix.close()

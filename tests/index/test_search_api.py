@@ -1,0 +1,124 @@
+"""The search API: result shape, HTML-safe snippets, 涉密 records, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from index import IndexDoc, QueryError, delete_documents, index_documents, search
+from index.errors import IndexUnavailable
+from index.search import _searcher
+from index.writer import document_fields
+from pipeline.errors import WenshuError
+
+from .conftest import TODAY
+
+
+def record(reg_no, text, **extra):
+    base = {"reg_no": reg_no, "direction": "收文", "registered_at": datetime(2026, 3, 1, 9, 0), "doc_type": "通知",
+            "doc_number": None, "issuer": "东湖大学教务处", "title": f"关于{reg_no}的通知", "date": None,
+            "secrecy": None, "urgency": None, "route": "阅件", "department": None, "archive_code": None,
+            "text": text, "version": 1}
+    base.update(extra)
+    return base
+
+
+def test_result_shape_and_json(corpus_settings):
+    result = search(corpus_settings, "启明星", today=TODAY)
+    data = result.to_json()
+    assert set(data) == {"total", "hits", "understood_as"}
+    assert data["total"] == 2 and data["understood_as"]["text"] == "启明星"
+    hit = data["hits"][0]
+    assert {"reg_no", "title", "doc_number", "issuer", "date", "score", "snippet"} <= set(hit)
+    assert "<mark>启明星</mark>" in hit["snippet"]
+    json.dumps(data, ensure_ascii=False)  # plain JSON types only
+    assert hit["date"] in ("2026-03-05", "2026-03-08")
+
+
+def test_snippets_are_html_escaped(settings):
+    index_documents(settings, [record("收〔2026〕900号", "<script>alert('科研')</script> 经费 & 预算 \"引号\" <b>科研</b>")])
+    hit = search(settings, "科研", today=TODAY).hits[0]
+    assert "<script>" not in hit.snippet and "<b>" not in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet and "&amp;" in hit.snippet and "&quot;" in hit.snippet
+    assert hit.snippet.count("<mark>科研</mark>") == 2
+    escaped_query = search(settings, '"<b>"', today=TODAY)  # markup in the query is text too
+    assert all("<b>" not in h.snippet for h in escaped_query.hits)
+
+
+def test_snippet_is_a_window_around_the_first_match(settings):
+    text = "开头的话。" * 60 + "这里讲到启明星计划的中期检查。" + "结尾的话。" * 60
+    index_documents(settings, [record("收〔2026〕901号", text)])
+    snippet = search(settings, "启明星", today=TODAY).hits[0].snippet
+    assert snippet.startswith("…") and snippet.endswith("…") and "<mark>启明星</mark>" in snippet
+    assert len(snippet) < 160
+
+
+def test_secret_record_body_is_never_indexed_or_stored(corpus_settings, corpus):
+    secret = next(r for r in corpus if r["secrecy"])
+    assert "青鸾" in secret["text"] and "涉密载体清查" in secret["text"]
+    # the indexing function drops the body whatever the caller passes in
+    fields = document_fields(IndexDoc.from_record(secret), corpus_settings.zone)
+    assert "body" not in fields
+    assert fields["text_bi"] == fields["text_w"] == f"{secret['title']}\n{secret['doc_number']}"
+    assert search(corpus_settings, "青鸾", today=TODAY).total == 0
+    assert search(corpus_settings, '"涉密载体清查"', today=TODAY).total == 0
+    ix, searcher = _searcher(corpus_settings)
+    docnum = next(searcher.document_numbers(reg_no=secret["reg_no"]))
+    assert "body" not in searcher.stored_fields(docnum)
+    indexed = {t.decode() for name in ("text_bi", "text_w") for t in searcher.reader().lexicon(name)}
+    assert "青鸾" not in indexed and "清查" not in indexed and "载体" not in indexed
+    # its metadata still is searchable, and its snippet shows only the title
+    hit = search(corpus_settings, "保密工作", today=TODAY).hits[0]
+    assert hit.reg_no == secret["reg_no"] and "青鸾" not in hit.snippet and "<mark>保密工作</mark>" in hit.snippet
+
+
+@pytest.mark.parametrize("secrecy", ["秘密", "机密★5年", "绝密", "内部"])
+def test_any_secrecy_value_counts_as_secret(secrecy):
+    assert IndexDoc.from_record(record("x", "正文", secrecy=secrecy)).is_secret
+    assert not IndexDoc.from_record(record("x", "正文", secrecy="无")).is_secret
+    assert not IndexDoc.from_record(record("x", "正文", secrecy=None)).is_secret
+
+
+@pytest.mark.parametrize("query", ["文种:", "标题:", '"科研', "科研”", "日期:abc", "日期:2026-13-01",
+                                   "日期:2026-03-31..2026-03-01", "文种:公函件", "密级:很高", "阅办:待办", "-日期:2026"])
+def test_malformed_queries_are_query_errors(corpus_settings, query):
+    with pytest.raises(QueryError) as caught:
+        search(corpus_settings, query, today=TODAY)
+    error = caught.value
+    assert isinstance(error, WenshuError) and error.exit_code == 9
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error.message)  # a Chinese message for the clerk
+
+
+@pytest.mark.parametrize("kwargs", [{"sort": "newest"}, {"page": 0}, {"limit": 0}, {"date_from": "昨天"},
+                                    {"date_from": "2026-03-02", "date_to": "2026-03-01"}, {"doc_type": "便条"}])
+def test_bad_arguments_are_query_errors(corpus_settings, kwargs):
+    with pytest.raises(QueryError):
+        search(corpus_settings, "科研", today=TODAY, **kwargs)
+
+
+def test_no_index_yet(settings):
+    with pytest.raises(IndexUnavailable) as caught:
+        search(settings, "科研")
+    assert caught.value.exit_code == 7 and "reindex" in caught.value.fix
+
+
+def test_empty_and_odd_queries_do_not_fail(corpus_settings):
+    assert search(corpus_settings, "   ", today=TODAY).total == 45
+    for query in ("的", "，。！", "a", "-", "附件:申报表", "http://example.com", "院"):
+        search(corpus_settings, query, today=TODAY)
+
+
+def test_a_cached_searcher_sees_updates_and_deletions(settings, corpus):
+    for start in range(0, 45, 5):                      # several segments
+        index_documents(settings, corpus[start:start + 5])
+    assert search(settings, "", today=TODAY).total == 45
+    delete_documents(settings, [corpus[0]["reg_no"]])
+    index_documents(settings, [dict(corpus[10], version=2, title="更正后的标题北斗")])
+    assert search(settings, "", today=TODAY).total == 44
+    assert [h.reg_no for h in search(settings, "北斗", today=TODAY).hits] == [corpus[10]["reg_no"]]
+    for start in range(0, 45, 5):                      # updates that merge segments
+        index_documents(settings, [dict(r, version=3) for r in corpus[start:start + 5]])
+    assert search(settings, "", today=TODAY).total == 45
+    assert search(settings, "", today=TODAY, evaluator="whoosh").total == 45
