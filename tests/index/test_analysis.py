@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import rjieba
 from whoosh import fields
@@ -51,11 +53,12 @@ def test_fast_index_path_equals_whoosh_analyzer_path(kind, corpus):
         assert fast == reference
 
 
-def test_rjieba_agrees_with_jieba_if_installed(corpus):
-    jieba = pytest.importorskip("jieba")
+def test_rjieba_agrees_with_jieba(corpus):
+    import jieba
+
     text = normalize("".join(record["text"] for record in corpus[:10]))
     ours, theirs = rjieba.cut(text), list(jieba.cut(text))
-    same = sum(a == b for a, b in zip(sorted(ours), sorted(theirs)))
+    same = sum((Counter(ours) & Counter(theirs)).values())  # tokens both segmenters produce
     assert same / max(len(ours), len(theirs)) > 0.97
 
 
