@@ -11,7 +11,7 @@ from datetime import date
 
 from pipeline.settings import Settings
 from pipeline.understand import checks as initial_review
-from pipeline.understand import classify, deadline, docnumber, senders
+from pipeline.understand import classify, deadline, docnumber, form, senders
 from pipeline.understand.doctype import detect
 from pipeline.understand.head import cjk_ratio, read_head
 from pipeline.understand.model import Understanding
@@ -29,7 +29,7 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     """Read one document's text. ``today`` is the registration day: an urgent document with no
     written deadline is due that day (else on its 成文日期)."""
     rules = rules or load_rules(settings)
-    doc = prepare(text)
+    doc = prepare(form.as_document(text) or text)
     lines = doc.lines
     head = read_head(lines)
     body_lines = lines[head.body_start:]
