@@ -105,29 +105,29 @@ def test_event_reinserted_with_forged_content_is_named(db_settings):
     assert problems[0].seq == 4
 
 
-def test_event_inserted_out_of_order_is_named(db_settings):
-    engine = _populate(db_settings)
+def _append_forged(engine, *, skip: int) -> int:
+    """Append a correctly hashed event after the newest one, ``skip`` numbers further on,
+    without touching chain_head (as someone with raw SQL access and the algorithm would)."""
     with engine.begin() as connection:
         last = connection.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")).one()
-        seq, details = last.seq + 2, audit.canonical_json({"note": "backdated"})
-        at = "2026-01-01T00:00:00.000000+00:00"
-        digest = audit.event_hash(seq, at, "mallory", "corrected", None, details, last.hash)
-        connection.execute(text("INSERT INTO audit_events VALUES (:seq, :at, 'mallory', 'corrected', NULL,"
+        seq, details, at = last.seq + 1 + skip, audit.canonical_json({}), "2026-01-01T00:00:00.000000+00:00"
+        digest = audit.event_hash(seq, at, "mallory", "exported", None, details, last.hash)
+        connection.execute(text("INSERT INTO audit_events VALUES (:seq, :at, 'mallory', 'exported', NULL,"
                                 " :details, :prev, :hash)"),
                            {"seq": seq, "at": at, "details": details, "prev": last.hash, "hash": digest})
+    return seq
+
+
+def test_event_inserted_out_of_order_is_named(db_settings):
+    engine = _populate(db_settings)
+    seq = _append_forged(engine, skip=1)
     problems = _verify(engine)
     assert problems[0].seq == seq and "missing" in problems[0].problem
 
 
 def test_well_forged_event_appended_without_the_head_is_found(db_settings):
     engine = _populate(db_settings)
-    with engine.begin() as connection:
-        last = connection.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")).one()
-        seq, details, at = last.seq + 1, audit.canonical_json({}), "2026-01-01T00:00:00.000000+00:00"
-        digest = audit.event_hash(seq, at, "mallory", "exported", None, details, last.hash)
-        connection.execute(text("INSERT INTO audit_events VALUES (:seq, :at, 'mallory', 'exported', NULL,"
-                                " :details, :prev, :hash)"),
-                           {"seq": seq, "at": at, "details": details, "prev": last.hash, "hash": digest})
+    _append_forged(engine, skip=0)
     problems = _verify(engine)
     assert problems and "head" in problems[0].problem
 
