@@ -45,6 +45,15 @@ def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str],
     return True
 
 
+def index_unindexed(engine: Engine, settings: Settings, actor: str) -> int:
+    """Index the records the index lacks or holds in an older version; returns how many."""
+    drift = index.check(settings, expected_versions(engine))
+    behind = [*drift.missing, *drift.stale]
+    if behind:
+        index_registered(engine, settings, behind, actor)
+    return len(behind)
+
+
 def all_records(engine: Engine, settings: Settings, batch: int = 500) -> Iterator[dict[str, Any]]:
     with Session(engine) as session:
         query = select(Document).order_by(Document.id).execution_options(yield_per=batch)

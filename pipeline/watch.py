@@ -365,7 +365,7 @@ class BatchIndexer:
     """Feeds the search index from one thread of the watcher, one commit per batch: a whoosh
     commit costs about as much for forty documents as for one, and two workers committing
     each file would queue on the index lock. A failure leaves the records registered and
-    unindexed; `wenshu index check --fix` puts them in."""
+    unindexed; the next start (or `wenshu index check --fix`) puts them in."""
 
     def __init__(self, watcher: Watcher):
         self.watcher = watcher
@@ -382,8 +382,11 @@ class BatchIndexer:
         self._thread.join()
 
     def _run(self) -> None:
-        from pipeline.indexing import index_registered
+        from pipeline.indexing import index_registered, index_unindexed
 
+        watcher = self.watcher
+        # A crash between a registration and its batch commit left records out of the index.
+        watcher._safely("搜索索引", lambda: index_unindexed(watcher.engine, watcher.settings, watcher.actor))
         done = False
         while not done:
             batch = [self._queue.get()]
@@ -396,7 +399,6 @@ class BatchIndexer:
             done = batch[-1] is None
             reg_nos = [reg_no for reg_no in batch if reg_no is not None]
             if reg_nos:
-                watcher = self.watcher
                 watcher._safely("搜索索引", lambda: index_registered(watcher.engine, watcher.settings, reg_nos,
                                                                  watcher.actor))
 
