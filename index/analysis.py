@@ -29,7 +29,7 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_GAP = re.compile(rf"(?<=[{HAN}])\s+(?=[{HAN}])")
 # A run of Han characters, or a run of other letters/digits (which stays one token).
 _RUNS = re.compile(rf"([{HAN}]+)|([^\W{HAN}_]+)")
-_WORDLIKE = re.compile(rf"[^\W_]")
+_WORDLIKE = re.compile(r"[^\W_]")
 
 
 def normalize(text: str, *, lower: bool = True) -> str:
