@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator
 from pickle import dumps
 
@@ -103,21 +104,30 @@ def cached_normalize(text: str) -> str:
 
 # Most terms occur once in a document, so their encoded position list is one of a few
 # thousand values: encoding each once saves a pickle per posting.
-_SINGLE_POSITION: dict[int, bytes] = {}
+SINGLE_POSITION: dict[int, bytes] = {}
 
 
 def encode_positions(positions: list[int]) -> bytes:
     """Exactly ``whoosh.formats.Positions.encode``, with the single-position case memoised."""
     if len(positions) == 1:
-        encoded = _SINGLE_POSITION.get(positions[0])
+        encoded = SINGLE_POSITION.get(positions[0])
         if encoded is None:
-            encoded = _SINGLE_POSITION[positions[0]] = pack_uint(1) + dumps(positions, 2)
+            encoded = SINGLE_POSITION[positions[0]] = pack_uint(1) + dumps(positions, 2)
         return encoded
     deltas, base = [], 0
     for pos in positions:
         deltas.append(pos - base)
         base = pos
     return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def grouped_positions(tokens: list[str | None]) -> dict[str, list[int]]:
+    """{token: its positions} (None: a position that holds no term)."""
+    positions: defaultdict[str | None, list[int]] = defaultdict(list)
+    for pos, token in enumerate(tokens):
+        positions[token].append(pos)
+    positions.pop(None, None)
+    return positions
 
 
 def postings(tokens: list[str | None], field_boost: float = 1.0) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -127,17 +137,12 @@ def postings(tokens: list[str | None], field_boost: float = 1.0) -> Iterator[tup
     This is what whoosh's ``Positions.word_values`` + ``FieldType.index`` produce, without
     building a Token object per token: indexing spends its time per posting, not per token.
     """
-    positions: dict[str, list[int]] = {}
-    for pos, token in enumerate(tokens):
-        if token is None:
-            continue
-        found = positions.get(token)
-        if found is None:
-            positions[token] = [pos]
-        else:
-            found.append(pos)
+    positions = grouped_positions(tokens)
+    single = SINGLE_POSITION
     for token, where in positions.items():
-        yield token.encode("utf-8"), len(where), len(where) * field_boost, encode_positions(where)
+        count = len(where)
+        encoded = single.get(where[0]) if count == 1 else None
+        yield token.encode("utf-8"), count, count * field_boost, encoded or encode_positions(where)
 
 
 class _ChineseTokenizer(Tokenizer):

@@ -33,6 +33,7 @@ from whoosh.index import LockError
 from index.analysis import normalize
 from index.documents import IndexDoc
 from index.errors import IndexBusy, IndexUnavailable
+from index.fastwrite import FastMpWriter, FastSegmentWriter
 from index.numbers import archive_key, number_key
 from index.schema import SCHEMA_VERSION, build_schema
 from pipeline.settings import Settings
@@ -193,10 +194,10 @@ def open_writer(ix: whoosh_index.Index, *, procs: int = 1, limitmb: int = 128,
     # Not compound: whoosh copies a compound segment into memory every time a reader opens it,
     # which made each search pay for the size of the whole index.
     options: dict[str, Any] = {"limitmb": limitmb, "timeout": timeout, "delay": LOCK_DELAY, "compound": False}
-    if procs > 1:
-        options.update(procs=procs, multisegment=True)
     try:
-        return ix.writer(**options)
+        if procs > 1:
+            return FastMpWriter(ix, procs=procs, multisegment=True, **options)
+        return FastSegmentWriter(ix, **options)
     except LockError:
         raise IndexBusy(f"搜索索引正被另一个进程写入，等待 {timeout:.0f} 秒后仍未轮到。") from None
 

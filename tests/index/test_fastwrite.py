@@ -1,0 +1,94 @@
+"""The fast segment writer writes exactly what whoosh's own writer writes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from whoosh.writing import SegmentWriter
+
+from index.documents import IndexDoc
+from index.fastwrite import FastMpWriter, FastSegmentWriter
+from index.writer import create_empty, document_fields
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _fields(records: list[dict]) -> list[dict]:
+    return [document_fields(IndexDoc.from_record(record), ZONE) for record in records]
+
+
+def _segment_files(folder: Path) -> dict[str, str]:
+    """Digest of each segment file by its kind (the segment's random name left out)."""
+    return {path.name.split(".", 1)[1]: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in folder.iterdir() if path.name.startswith("MAIN_") and "." in path.name}
+
+
+def _postings(ix) -> dict:  # noqa: ANN001
+    """Every term with its statistics, and per document (by reg_no) its weight and positions."""
+    with ix.reader() as reader:
+        reg_nos = {docnum: stored["reg_no"] for docnum, stored in reader.iter_docs()}
+        found = {}
+        for fieldname, term in reader.all_terms():
+            info = reader.term_info(fieldname, term)
+            matcher = reader.postings(fieldname, term)
+            rows = []
+            while matcher.is_active():
+                rows.append((reg_nos[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+            found[(fieldname, term)] = (info.doc_frequency(), info.weight(), sorted(rows))
+        return found
+
+
+def test_segment_files_are_byte_for_byte_whooshs(tmp_path, corpus):
+    docs = _fields(corpus)
+    digests = []
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        ix = create_empty(tmp_path / name)
+        writer = writer_class(ix, compound=False, limitmb=512)  # whoosh keeps it all in memory
+        for fields in docs:
+            writer.add_document(**fields)
+        writer.commit()
+        digests.append(_segment_files(tmp_path / name))
+    assert digests[0] == digests[1]
+    assert {"pst", "trm", "_stored.col"} <= set(digests[0])
+
+
+def test_merging_and_replacing_give_whooshs_postings(tmp_path, corpus):
+    """Several commits, replaced documents (deletions), then a merge of every segment: the
+    merge feeds the pool postings renumbered from other segments."""
+    docs = _fields(corpus)
+    results = []
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        ix = create_empty(tmp_path / name)
+        for start in range(0, len(docs), 10):
+            writer = writer_class(ix, compound=False)
+            for fields in docs[start:start + 10]:
+                writer.add_document(**fields)
+            writer.commit(merge=False)
+        writer = writer_class(ix, compound=False)
+        for fields in docs[3:8]:
+            writer.update_document(**fields)
+        writer.commit(optimize=True)
+        assert len(ix._segments()) == 1
+        results.append(_postings(ix))
+    assert results[0] == results[1]
+
+
+@pytest.mark.slow
+def test_parallel_writer_indexes_the_same_postings(tmp_path, corpus):
+    docs = _fields(corpus)
+    results = []
+    for name in ("one", "two"):
+        ix = create_empty(tmp_path / name)
+        writer = FastSegmentWriter(ix, compound=False) if name == "one" else \
+            FastMpWriter(ix, procs=2, multisegment=True, batchsize=8, compound=False)
+        for fields in docs:
+            writer.add_document(**fields)
+        writer.commit()
+        if name == "two":
+            assert len(ix._segments()) == 2
+        results.append(_postings(ix))
+    assert results[0] == results[1]
