@@ -2,12 +2,18 @@
 
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``; a write transaction
 starts with ``BEGIN IMMEDIATE`` so the write lock is held from the first statement and two
-processes can never read the same counter value. PostgreSQL gets the same guarantee from a
+processes can never read the same counter value. Writers queue for that lock on an ``flock``
+beside the database file first: SQLite's own busy handler polls with sleeps growing to 25 ms
+and more, so with the watcher and two workers each writing several short transactions per
+file, most of a file's time went into sleeping; a waiter on ``flock`` wakes when the holder
+commits. PostgreSQL gets the same guarantee from a
 row lock on ``chain_head`` taken as the first statement of every write (see ``writing.py``).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +37,39 @@ def _alembic_config() -> Config:
     return config
 
 
-def _configure_sqlite(engine: Engine) -> None:
+class _WriteQueue:
+    """The ``flock`` writers of one SQLite database take before ``BEGIN IMMEDIATE`` and
+    release once their COMMIT or ROLLBACK has returned."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.held: dict[int, int] = {}  # id(DBAPI connection) -> lock file descriptor
+
+    def acquire(self, dbapi_connection: object) -> None:
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.held[id(dbapi_connection)] = fd
+
+    def release(self, connection: object) -> None:
+        # SQLAlchemy passes the pool's proxy to do_commit and do_rollback: key by what it wraps.
+        fd = self.held.pop(id(getattr(connection, "dbapi_connection", connection)), None)
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def wrap(self, end):  # noqa: ANN001, ANN201 (the dialect's do_commit or do_rollback)
+        def ended(connection):  # noqa: ANN001, ANN202
+            try:
+                end(connection)
+            finally:
+                self.release(connection)
+        return ended
+
+
+def _configure_sqlite(engine: Engine, path: Path) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
@@ -43,17 +81,30 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
+    queue = _WriteQueue(path.with_name(path.name + ".writelock"))
+    engine.dialect.do_commit = queue.wrap(engine.dialect.do_commit)
+    engine.dialect.do_rollback = queue.wrap(engine.dialect.do_rollback)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
-        write = connection.get_execution_options().get("wenshu_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not connection.get_execution_options().get("wenshu_write", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queue.acquire(dbapi_connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            queue.release(dbapi_connection)
+            raise
 
 
 @lru_cache(maxsize=8)
 def connect(database_url: str) -> Engine:
     """One engine per database URL and process, with the schema migrated to the newest version."""
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    sqlite_path = Path(database_url.removeprefix("sqlite:///")) if database_url.startswith("sqlite:///") else None
+    if sqlite_path is not None:
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
     except Exception as exc:  # bad URL, missing driver
@@ -61,7 +112,7 @@ def connect(database_url: str) -> Engine:
                             fix="Check database_url (WENSHU_DATABASE_URL), e.g. "
                                 "postgresql+psycopg://user@host/db or sqlite:///path/wenshu.db") from exc
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_path or Path(engine.url.database or "wenshu.db"))
     migrate(engine)
     return engine
 
