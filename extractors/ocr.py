@@ -57,6 +57,12 @@ def recognize(image: Image.Image, settings) -> str:
     return tesseract_text(image, settings)
 
 
+def load_engine(settings) -> None:
+    """Load the configured engine's models now (RapidOCR: about a second, once per process)."""
+    if settings.ocr.engine == "rapidocr":
+        rapid_engine()
+
+
 # --- RapidOCR ---------------------------------------------------------------------------
 
 @functools.cache

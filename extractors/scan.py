@@ -89,9 +89,7 @@ _pool_key: tuple | None = None
 
 
 def _worker_init(settings) -> None:
-    # Load the engine now, once per worker, instead of inside the first page's time.
-    if settings.ocr.engine == "rapidocr":
-        ocr.rapid_engine()
+    ocr.load_engine(settings)  # once per worker, not inside the first page's time
 
 
 def _get_pool(settings) -> ProcessPoolExecutor:

@@ -92,6 +92,11 @@ def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
         conn.send(("failed", "".join(traceback.format_exception_only(exc)).strip()))
         return
     conn.send(("ready", os.getpid()))
+    try:  # load the OCR model now, while no file waits, not inside the first scan's time
+        from extractors.ocr import load_engine
+        load_engine(setup.settings)
+    except Exception:  # noqa: BLE001 (a missing engine is reported with the first scan that needs it)
+        pass
 
     engine = None
     while True:

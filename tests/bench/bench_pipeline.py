@@ -4,9 +4,10 @@
    extraction alone (``extractors.extract``) against the whole recipe (``ingest_file``: hash,
    extract, understand, store durably, register) in one process, and against ``wenshu watch
    --once`` with N workers against N extraction processes. Goal: overhead below 30 %.
-2. Scanned pages (the scan samples, several copies each): pages per minute through ``wenshu
-   watch --once`` against the raw OCR engine on the same pages with the same number of
-   processes. Goal: a ratio of 0.9 or more.
+2. Scanned pages (the scan samples, several copies each): pages per minute through a running
+   ``wenshu watch`` (its workers warmed by a scan each, as the raw pool is by a page each),
+   from dropping the files to the last registration, against the raw OCR engine on the same
+   pages with the same number of processes. Goal: a ratio of 0.9 or more.
 3. Latency of a running watcher, from a small docx landing in the inbox to its registration,
    beyond the stability delay. Goal: below 2 s.
 
@@ -161,7 +162,7 @@ def _empty_run(data: Path) -> float:
 
 SCANS = ("scan_clean_300dpi.png", "scan_skew_grey.jpg", "scan_rotated_90.png", "scan_multipage.tiff",
          "scan_no_text_layer.pdf")
-COPIES = 2
+COPIES = 3
 
 
 def _scan_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -224,6 +225,8 @@ def _raw_page(path: str) -> int:
 
 
 def bench_scans(tmp: Path) -> None:
+    """A running watcher, its workers warmed by one scan each, against a warmed pool of the raw
+    engine: the steady state of a scanner room, not the start-up of either."""
     print("scanned pages", flush=True)
     files, pages = _scan_files(tmp / "scans")
     context = multiprocessing.get_context("spawn")
@@ -237,25 +240,36 @@ def bench_scans(tmp: Path) -> None:
 
     data = tmp / "scan-data"
     wenshu(data, "init")
-    for path in files:
-        shutil.copy(path, data / "inbox" / path.name)
-    empty = _empty_run(tmp / "scan-empty")
-    started = time.perf_counter()
-    result = wenshu(data, "watch", "--once", "--json", "--stable-seconds", "0", "--workers", str(WORKERS),
-                    check=None)
-    wall = time.perf_counter() - started
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    registered = [o for o in lines if o["status"] == "registered"]
-    assert len(registered) == len(files), lines
-    pipeline_ppm = len(pages) / (wall - empty) * 60
+    staging = tmp / "scan-staging"
+    staging.mkdir()
+    watcher = WatchProcess(data, ("--workers", str(WORKERS), "--stable-seconds", "0.2"), log=tmp / "scans.jsonl")
+    try:
+        for n in range(WORKERS):  # one warm-up page per worker, dropped together
+            (staging / f"预热{n}.png").write_bytes(png_text_page(900 + n, 2480, 3508))
+        for n in range(WORKERS):
+            (staging / f"预热{n}.png").rename(data / "inbox" / f"预热{n}.png")
+        wait_until(lambda: len(watcher.outcomes()) == WORKERS, 300, message="the warm-up scans")
+        for path in files:
+            shutil.copy(path, staging / path.name)
+        started = time.time()
+        for path in files:
+            (staging / path.name).rename(data / "inbox" / path.name)
+        wait_until(lambda: len(watcher.outcomes()) == WORKERS + len(files), 900, interval=0.05,
+                   message="the scans")
+        outcomes = watcher.outcomes()[WORKERS:]
+    finally:
+        watcher.terminate()
+    assert all(o["status"] == "registered" for o in outcomes), outcomes
+    elapsed = max(_stamp(o["at"]) for o in outcomes) - started
+    pipeline_ppm = len(pages) / elapsed * 60
     extract_ppm = len(pages) / _pool_time(files, WORKERS) * 60
     from pipeline.settings import load_settings
     engine_name = load_settings(data_dir=data, env={}).ocr.engine
-    row(f"scanned pages ({len(pages)} pages, {engine_name}, {WORKERS} processes): watch --once vs raw engine",
-        f"{pipeline_ppm:.1f} pages/min", f"raw {raw_ppm:.1f} pages/min", f"{pipeline_ppm / raw_ppm:.2f}")
-    row("  same pages: watch --once vs extractors.extract alone (upright, deskew, enhance, OCR)",
+    row(f"scanned pages ({len(pages)} pages in {len(files)} files, {engine_name}, {WORKERS} processes): "
+        "running watcher vs raw engine", f"{pipeline_ppm:.1f} pages/min", f"raw {raw_ppm:.1f} pages/min",
+        f"{pipeline_ppm / raw_ppm:.2f}")
+    row("  same pages: running watcher vs extractors.extract alone (upright, deskew, enhance, OCR)",
         f"{pipeline_ppm:.1f} pages/min", f"extract {extract_ppm:.1f} pages/min", f"{pipeline_ppm / extract_ppm:.2f}")
-    row("  (watch --once wall time; its start-up alone subtracted)", f"{wall:.1f} s", f"start-up {empty:.1f} s", "")
 
 
 # --- 3. latency ---------------------------------------------------------------------------------
