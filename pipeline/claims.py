@@ -211,7 +211,12 @@ class Claimer:
                 os.close(lock_fd)
                 continue
             direction = DIRECTION.get(folder.name.split("-", 1)[0])
-            if document is None or direction is None or ledger.by_work_path(self.engine, relative):
+            known = ledger.by_work_path(self.engine, relative) if document is not None else None
+            if known is not None and known.state == ledger.DONE:
+                # Registered (its bytes are in store/), then a crash before the work copy went.
+                document.unlink(missing_ok=True)
+                document = None
+            if document is None or direction is None or known is not None:
                 # empty (finished, or a claim that lost its rename), or not ours to touch
                 if document is None:
                     remove_token(folder)

@@ -41,6 +41,7 @@ class Context:
     # Index each registered file at once; callers that index in batches (the watcher, a
     # multi-file `ingest`) say False and index afterwards in one commit.
     index: bool = True
+    claim: int | None = None  # the watcher's ledger row for this file, closed with its registration
 
     def office_rules(self) -> Rules:
         return self.rules or load_rules(self.settings)
@@ -133,7 +134,7 @@ def register(job: Job, ctx: Context) -> Job:
         pages=extracted.page_count, text_method=extracted.text_method, text=extracted.text,
         warnings=extracted.warnings + understood.checks, fields=fields,
         details={name: value for name, value in understood.as_json().items() if name not in fields})
-    registration = records.register(ctx.engine, ctx.settings, intake, ctx.actor)
+    registration = records.register(ctx.engine, ctx.settings, intake, ctx.actor, claim=ctx.claim)
     if registration.is_duplicate:  # registered by another worker since skip_known_file looked
         return _settle_duplicate(job, ctx, registration.reg_no)
     if ctx.move:

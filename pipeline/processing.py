@@ -55,8 +55,8 @@ def process(entry: Entry, ctx: Context, *, retry_after: float) -> Result:
         if outcome is not None and outcome.status == "registered" and ctx.index:
             _index(ctx, outcome.reg_no)  # registered, then the crash: the index may lack it
         if outcome is None:
-            outcome = ingest_file(ctx.settings.data_dir / entry.work_path, ctx, direction=entry.direction,
-                                  series=entry.series, file_name=entry.file_name)
+            outcome = ingest_file(ctx.settings.data_dir / entry.work_path, replace(ctx, claim=entry.id),
+                                  direction=entry.direction, series=entry.series, file_name=entry.file_name)
             outcome = record(entry, outcome, ctx, retry_after=retry_after)
         final = outcome.status != "retry"
         if final:
@@ -71,11 +71,11 @@ def _index(ctx: Context, reg_no: str) -> None:
 
 
 def record(entry: Entry, outcome: Outcome, ctx: Context, *, retry_after: float) -> Outcome:
-    """Write the outcome into the ledger."""
+    """Write the outcome into the ledger (a registration closed its claim itself)."""
     engine = ctx.engine
     if outcome.status == "registered":
-        ledger.finish(engine, entry.id, ledger.DONE, reg_no=outcome.reg_no)
-    elif outcome.status == "duplicate":
+        return outcome
+    if outcome.status == "duplicate":
         ledger.finish(engine, entry.id, ledger.DUPLICATE, reg_no=outcome.duplicate_of)
     elif outcome.status == "quarantined":
         ledger.finish(engine, entry.id, ledger.QUARANTINED, kind=outcome.kind, reason=outcome.reason)

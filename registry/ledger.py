@@ -11,7 +11,8 @@ the watcher named in ``owner`` is still alive (it holds a lock on the work file,
 ``pipeline/claims.py``). Taking over a row is a compare-and-set on ``owner`` under
 ``SELECT … FOR UPDATE SKIP LOCKED``, so two watchers never resume the same file.
 
-Only this module writes the table. Ledger writes describe files, not records: they take the
+Only this module writes the table (``close`` inside the registration's own transaction). Ledger
+writes describe files, not records: they take the
 database's write lock (SQLite ``BEGIN IMMEDIATE``) but not the audit chain's, and add no audit
 event; the registrations, duplicates and quarantines they point at have theirs.
 """
@@ -139,13 +140,20 @@ def finish(engine: Engine, entry_id: int, state: str, *, reg_no: str | None = No
     """Close a claim with its end state. False if it was already closed."""
     if state not in FINAL_STATES:
         raise ValueError(f"not an end state: {state}")
-    now = utc_now()
     with _write(engine) as session, session.begin():
-        result = session.execute(
-            update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
-            .values(state=state, reg_no=reg_no, kind=kind, reason=reason, updated_at=now,
-                    finished_at=now, attempts=LedgerRow.attempts + 1))
-        return result.rowcount == 1
+        return close(session, entry_id, state, reg_no=reg_no, kind=kind, reason=reason)
+
+
+def close(session: Session, entry_id: int, state: str, *, reg_no: str | None = None,
+          kind: str | None = None, reason: str | None = None) -> bool:
+    """``finish`` inside a write transaction the caller holds: the registry closes a claim in
+    the transaction that registers its file, so no crash can come between the two."""
+    now = utc_now()
+    result = session.execute(
+        update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
+        .values(state=state, reg_no=reg_no, kind=kind, reason=reason, updated_at=now,
+                finished_at=now, attempts=LedgerRow.attempts + 1))
+    return result.rowcount == 1
 
 
 # --- reads ------------------------------------------------------------------------------------

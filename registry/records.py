@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from pipeline.errors import InvalidValue, NotFound
 from pipeline.settings import Settings
-from registry import audit, filing
+from registry import audit, filing, ledger
 from registry.audit import Action
 from registry.models import Document
 from registry.writing import WriteTransaction, write_transaction
@@ -67,8 +67,9 @@ def _series_for(settings: Settings, intake: Intake) -> str:
 
 
 def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
-             now: datetime | None = None) -> Registration:
-    """Register one document, or recognise it as a duplicate of a registered one."""
+             now: datetime | None = None, *, claim: int | None = None) -> Registration:
+    """Register one document, or recognise it as a duplicate of a registered one. ``claim``:
+    the intake ledger row of the file, closed as done in the same transaction."""
     series_name = _series_for(settings, intake)
     unknown = set(intake.fields) - set(UNDERSTOOD_FIELDS)
     if unknown:
@@ -99,6 +100,8 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
                        document=document)
         filing.file_document(txn, settings, document)
         filing.link_replies(txn, document)
+        if claim is not None:
+            ledger.close(txn.session, claim, ledger.DONE, reg_no=reg_no)
         return Registration(reg_no=reg_no)
 
 

@@ -144,6 +144,48 @@ def bench_born_digital(tmp: Path) -> None:
         f"{steady / (pooled / len(files)):.2f}x")
     row(f"watch --once, {WORKERS} workers, wall time incl. start-up",
         f"{wall:.1f} s for {len(files)} files", f"start-up + shutdown alone {empty:.1f} s", "")
+    floor = _library_floor(files, tmp / "floor")
+    row("  floor: the raw libraries alone, 1 process (whoosh StandardAnalyzer index + a SQLite row "
+        "with an audit hash per file, one commit each)", f"{floor * 1000 / len(files):.1f} ms/file",
+        f"extract {extract_alone / len(files) * 1000:.1f} ms/file", f"{100 * floor / extract_alone:.0f}% of extraction")
+
+
+def _library_floor(files: list[Path], folder: Path) -> float:
+    """What the bare libraries cost for this work: each text put in a whoosh index with its
+    StandardAnalyzer (one commit for all, as the watcher batches), and a row with a SHA-256
+    per file inserted and committed durably into SQLite. Below this no pipeline can go."""
+    import hashlib
+    import sqlite3
+
+    from whoosh import fields, index
+    from whoosh.analysis import StandardAnalyzer
+
+    from extractors import extract
+
+    settings = _pool_settings()
+    texts = [extract(path, settings).text for path in files]
+    folder.mkdir(parents=True)
+    ix = index.create_in(str(folder), fields.Schema(reg_no=fields.ID(stored=True, unique=True),
+                                                    body=fields.TEXT(analyzer=StandardAnalyzer())))
+    database = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    database.execute("PRAGMA journal_mode = WAL")
+    database.execute("PRAGMA synchronous = FULL")
+    database.execute("CREATE TABLE record (id INTEGER PRIMARY KEY, name TEXT, text TEXT, hash TEXT)")
+    started = time.perf_counter()
+    previous = ""
+    for path, text in zip(files, texts):
+        previous = hashlib.sha256((previous + path.name + text).encode()).hexdigest()
+        database.execute("BEGIN IMMEDIATE")
+        database.execute("INSERT INTO record (name, text, hash) VALUES (?, ?, ?)", (path.name, text, previous))
+        database.execute("COMMIT")
+    writer = ix.writer()
+    for n, text in enumerate(texts):
+        writer.add_document(reg_no=str(n), body=text)
+    writer.commit()
+    elapsed = time.perf_counter() - started
+    database.close()
+    ix.close()
+    return elapsed
 
 
 def _stamp(text: str) -> float:

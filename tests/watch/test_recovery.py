@@ -128,6 +128,20 @@ def test_crash_after_registration_before_the_work_file_was_removed(env):
     assert files_under(settings.duplicates_dir) == [] and _work_is_empty(settings)
 
 
+def test_crash_after_a_registration_that_closed_its_claim_before_the_work_file_went(env):
+    settings, engine = env
+    claim = _claim(settings, engine)
+    work = settings.data_dir / claim.entry.work_path
+    ctx = Context(settings=settings, engine=engine, actor="test", move=False, claim=claim.entry.id)
+    registered = ingest_file(work, ctx, file_name=claim.entry.file_name)
+    assert ledger.get(engine, claim.entry.id).state == "done" and work.exists()  # SIGKILL now
+    claim.release()
+    assert _resume(settings, engine) == []  # nothing to redo: the leftover copy is removed
+    assert ledger.get(engine, claim.entry.id).reg_no == registered.reg_no
+    assert _actions(settings) == ["registered"]
+    assert files_under(settings.duplicates_dir) == [] and _work_is_empty(settings)
+
+
 def test_crash_after_the_duplicate_event_before_the_move(env):
     settings, engine = env
     first = _claim(settings, engine, "原件.txt", n=5, owner="w")
