@@ -69,7 +69,7 @@ class _WriteQueue:
         return ended
 
 
-def _configure_sqlite(engine: Engine, path: Path) -> None:
+def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
@@ -81,9 +81,12 @@ def _configure_sqlite(engine: Engine, path: Path) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
-    queue = _WriteQueue(path.with_name(path.name + ".writelock"))
-    engine.dialect.do_commit = queue.wrap(engine.dialect.do_commit)
-    engine.dialect.do_rollback = queue.wrap(engine.dialect.do_rollback)
+    database = engine.url.database
+    in_memory = not database or database == ":memory:" or database.startswith("file:")
+    queue = None if in_memory else _WriteQueue(Path(database + ".writelock"))  # in memory: one process
+    if queue is not None:
+        engine.dialect.do_commit = queue.wrap(engine.dialect.do_commit)
+        engine.dialect.do_rollback = queue.wrap(engine.dialect.do_rollback)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
@@ -91,20 +94,21 @@ def _configure_sqlite(engine: Engine, path: Path) -> None:
             connection.exec_driver_sql("BEGIN")
             return
         dbapi_connection = connection.connection.dbapi_connection
-        queue.acquire(dbapi_connection)
+        if queue is not None:
+            queue.acquire(dbapi_connection)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            queue.release(dbapi_connection)
+            if queue is not None:
+                queue.release(dbapi_connection)
             raise
 
 
 @lru_cache(maxsize=8)
 def connect(database_url: str) -> Engine:
     """One engine per database URL and process, with the schema migrated to the newest version."""
-    sqlite_path = Path(database_url.removeprefix("sqlite:///")) if database_url.startswith("sqlite:///") else None
-    if sqlite_path is not None:
-        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
     except Exception as exc:  # bad URL, missing driver
@@ -112,7 +116,7 @@ def connect(database_url: str) -> Engine:
                             fix="Check database_url (WENSHU_DATABASE_URL), e.g. "
                                 "postgresql+psycopg://user@host/db or sqlite:///path/wenshu.db") from exc
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, sqlite_path or Path(engine.url.database or "wenshu.db"))
+        _configure_sqlite(engine)
     migrate(engine)
     return engine
 
