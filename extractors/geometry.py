@@ -162,7 +162,11 @@ def _small(gray: Image.Image, side: int) -> Image.Image:
 def pose(gray: Image.Image) -> Pose:
     """Measured on a copy of at most 2000 px: the direction classifier was trained on lines
     about 48 px high and guesses on the aliased crops of a 300 dpi bilevel scan."""
-    small = _small(gray, 2000)
+    return _measured(_small(gray, 2000))[0]
+
+
+def _measured(small: Image.Image) -> tuple[Pose, Image.Image]:
+    """The pose of ``small``, and ``small`` put upright (turned and deskewed) along the way."""
     vertical, skew = measure(small)
     if vertical:
         small = small.rotate(-90, expand=True)
@@ -171,8 +175,10 @@ def pose(gray: Image.Image) -> Pose:
     else:
         skew = 0.0
     flipped, method = upside_down(small)
+    if flipped:
+        small = small.transpose(Image.ROTATE_180)
     turns = (3 if vertical else 0) + (2 if flipped else 0)
-    return Pose(turns % 4, skew, method)
+    return Pose(turns % 4, skew, method), small
 
 
 def apply(gray: Image.Image, pose_: Pose) -> Image.Image:
@@ -188,7 +194,10 @@ def apply(gray: Image.Image, pose_: Pose) -> Image.Image:
 
 def upright(gray: Image.Image) -> tuple[Image.Image, Pose]:
     """The page turned upright and deskewed, and what was done."""
-    measured = pose(gray)
+    small = _small(gray, 2000)
+    measured, turned = _measured(small)
+    if small is gray:  # the page was its own measuring copy: it is upright already
+        return turned, measured
     return apply(gray, measured), measured
 
 

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from extractors import extract, geometry, scan
-from extractors.ocr import join_lines
+from extractors.ocr import join_lines, rapid_engine
 from tests.cer import cer
 from tests.extractors.conftest import expected, sample, with_ocr
 
@@ -33,6 +33,20 @@ def test_pose_undoes_quarter_turns_and_skew(turn):
 
 def test_pose_of_a_blank_page_is_identity():
     assert geometry.pose(Image.new("L", (800, 1100), 255)) == geometry.Pose()
+
+
+def test_rapidocr_sessions_keep_a_memory_arena_and_leave_rapidocr_as_it_was():
+    # Without the arena a page of a size not seen before costs a second more (see ocr.py).
+    from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession
+
+    engine = rapid_engine()
+    sessions = [value.session for part in (engine.text_det, engine.text_cls, engine.text_rec)
+                for value in vars(part).values() if isinstance(value, OrtInferSession)]
+    assert len(sessions) == 3
+    for session in sessions:
+        options = session.get_session_options()
+        assert options.enable_cpu_mem_arena and not options.enable_mem_pattern
+    assert not OrtInferSession._init_sess_opts({}).enable_cpu_mem_arena
 
 
 @pytest.mark.slow
