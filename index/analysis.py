@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import add
 from collections import defaultdict
 from collections.abc import Iterator
-from pickle import dumps
+from struct import pack, unpack
 
 import rjieba
 from whoosh.analysis import Token, Tokenizer
-from whoosh.system import pack_uint
+from whoosh.formats import Positions
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_GAP = re.compile(rf"(?<=[{HAN}])\s+(?=[{HAN}])")
@@ -44,9 +45,14 @@ def words(normalized: str) -> list[str]:
     return [token for token in rjieba.cut(normalized) if _WORDLIKE.search(token)]
 
 
-def indexed_words(normalized: str) -> list[str | None]:
-    """rjieba tokens with None where punctuation or a space was: their positions stay taken."""
-    return [token if _WORDLIKE.search(token) else None for token in rjieba.cut(normalized)]
+def jieba_tokens(normalized: str) -> list[str]:
+    """rjieba's tokens, punctuation and spaces included: each token's index is its position."""
+    return rjieba.cut(normalized)
+
+
+def is_word(token: str) -> bool:
+    """Whether a token of ``jieba_tokens`` is indexed (punctuation and spaces are not)."""
+    return _WORDLIKE.search(token) is not None
 
 
 def bigrams(normalized: str) -> list[str]:
@@ -59,7 +65,7 @@ def bigrams(normalized: str) -> list[str]:
         elif len(han) == 1:
             out.append(han)
         else:
-            out.extend([han[i:i + 2] for i in range(len(han) - 1)])
+            out.extend(map(add, han, han[1:]))  # each character with the next, in C
     return out
 
 
@@ -102,47 +108,35 @@ def cached_normalize(text: str) -> str:
     return result
 
 
-# Most terms occur once in a document, so their encoded position list is one of a few
-# thousand values: encoding each once saves a pickle per posting.
-SINGLE_POSITION: dict[int, bytes] = {}
+class PackedPositions(Positions):
+    """whoosh's ``Positions`` format with a plainer value: the positions as little-endian
+    uint32s. The fast writer slices a whole segment's values out of one array, and a phrase
+    check decodes one with a single call (whoosh's value is a pickle of position deltas)."""
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return _pack_positions(poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(unpack(f"<{len(valuestring) // 4}I", valuestring))
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
 
 
-def encode_positions(positions: list[int]) -> bytes:
-    """Exactly ``whoosh.formats.Positions.encode``, with the single-position case memoised."""
-    if len(positions) == 1:
-        encoded = SINGLE_POSITION.get(positions[0])
-        if encoded is None:
-            encoded = SINGLE_POSITION[positions[0]] = pack_uint(1) + dumps(positions, 2)
-        return encoded
-    deltas, base = [], 0
-    for pos in positions:
-        deltas.append(pos - base)
-        base = pos
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
-
-
-def grouped_positions(tokens: list[str | None]) -> dict[str, list[int]]:
-    """{token: its positions} (None: a position that holds no term)."""
-    positions: defaultdict[str | None, list[int]] = defaultdict(list)
-    for pos, token in enumerate(tokens):
-        positions[token].append(pos)
-    positions.pop(None, None)
-    return positions
+def _pack_positions(positions: list[int]) -> bytes:
+    return pack(f"<{len(positions)}I", *positions)
 
 
 def postings(tokens: list[str | None], field_boost: float = 1.0) -> Iterator[tuple[bytes, int, float, bytes]]:
     """(term bytes, frequency, weight, encoded positions) for each distinct token (None: a
-    position that holds no term).
-
-    This is what whoosh's ``Positions.word_values`` + ``FieldType.index`` produce, without
-    building a Token object per token: indexing spends its time per posting, not per token.
-    """
-    positions = grouped_positions(tokens)
-    single = SINGLE_POSITION
+    position that holds no term), as ``PackedPositions.word_values`` gives them for the
+    analyzer's tokens, without a Token object per token."""
+    positions: defaultdict[str | None, list[int]] = defaultdict(list)
+    for pos, token in enumerate(tokens):
+        positions[token].append(pos)
+    positions.pop(None, None)
     for token, where in positions.items():
-        count = len(where)
-        encoded = single.get(where[0]) if count == 1 else None
-        yield token.encode("utf-8"), count, count * field_boost, encoded or encode_positions(where)
+        yield token.encode("utf-8"), len(where), len(where) * field_boost, _pack_positions(where)
 
 
 class _ChineseTokenizer(Tokenizer):

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from index.analysis import (BigramTokenizer, WordTokenizer, bigrams, cached_normalize, grouped_positions,
-                            indexed_words, postings)
+from index.analysis import (BigramTokenizer, PackedPositions, WordTokenizer, bigrams, cached_normalize, is_word,
+                            jieba_tokens, postings)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: positions stored as PackedPositions
 
 
 class ChineseText(fields.TEXT):
     """A TEXT field with wenshu's analysis and a fast indexing path.
 
-    Queries and highlighting use the analyzer (a normal whoosh tokenizer); indexing computes the
-    same postings straight from the token list, which is several times cheaper than whoosh's
-    Token-per-token path. ``tests/index/test_analysis.py`` checks both give identical postings.
+    Queries and highlighting use the analyzer (a normal whoosh tokenizer). Indexing takes the
+    token list instead: ``index`` computes the postings straight from it, several times cheaper
+    than whoosh's Token-per-token path (``tests/index/test_analysis.py`` checks both give
+    identical postings), and ``FastSegmentWriter`` takes ``tokens`` and ``is_term`` as they are.
     """
 
     def __init__(self, kind: str, stored: bool = False):
@@ -34,20 +35,22 @@ class ChineseText(fields.TEXT):
             raise ValueError(f"unknown kind {kind!r}")
         super().__init__(analyzer=WordTokenizer() if kind == "words" else BigramTokenizer(),
                          phrase=True, stored=stored)
+        self.format = PackedPositions(field_boost=self.format.field_boost)
         self.kind = kind
 
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             return super().index(value, **kwargs)
-        return postings(self._tokens(value), self.format.field_boost)
+        return postings([t if self.is_term(t) else None for t in self.tokens(value)], self.format.field_boost)
 
-    def grouped_positions(self, value: str) -> dict[str, list[int]]:
-        """{term: positions} of ``value``: what ``index`` encodes, for ``FastSegmentWriter``."""
-        return grouped_positions(self._tokens(value))
-
-    def _tokens(self, value: str) -> list[str | None]:
+    def tokens(self, value: str) -> list[str]:
+        """Every token of ``value``, its index in the list being its position."""
         text = cached_normalize(value)
-        return indexed_words(text) if self.kind == "words" else bigrams(text)
+        return jieba_tokens(text) if self.kind == "words" else bigrams(text)
+
+    def is_term(self, token: str) -> bool:
+        """Whether ``token`` is indexed, or only takes its position (punctuation among words)."""
+        return self.kind == "bigrams" or is_word(token)
 
 
 def _key(stored: bool = False) -> fields.ID:
