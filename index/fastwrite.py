@@ -169,6 +169,9 @@ class TermPool:
         """The field's terms in byte order, each with its postings in docnum order."""
         terms = self._terms(fieldname)
         run = self.runs.pop(fieldname, None)
+        if run is not None and not terms:  # only new documents' text: already in order
+            yield from run.postings()
+            return
         for term, docnums, weights, values in run.postings() if run is not None else ():
             known = terms.get(term)
             if known is None:
