@@ -201,7 +201,8 @@ class TermPool:
 
 
 class _BlockWriter(W3PostingsWriter):
-    """whoosh's posting writer, pickling each block with protocol 5 instead of 2.
+    """whoosh's posting writer, pickling each block with protocol 5 instead of 2, and leaving
+    blocks under 256 bytes uncompressed (the block's header says so; whoosh reads either).
 
     Protocol 2 has no opcode for bytes: every encoded value (one per posting) goes through
     ``_codecs.encode(str, "latin1")``, some 15 bytes and a function call more per posting.
@@ -216,12 +217,14 @@ class _BlockWriter(W3PostingsWriter):
                    compression=writer._compression, inlinelimit=writer._inlinelimit)
 
     def _write_block(self, last: bool = False) -> None:
-        # whoosh-reloaded 2.7's W3PostingsWriter._write_block, with the protocol changed.
+        # whoosh-reloaded 2.7's W3PostingsWriter._write_block, but for the two changes above.
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 5)
-        compression = self._compression
+        # whoosh meant to leave tiny blocks uncompressed (its test for it is dead code): below
+        # 256 bytes zlib saves nothing here and its set-up is most of the call.
+        compression = self._compression if len(databytes) >= 256 else 0
         if compression:
             databytes = zlib.compress(databytes, compression)
         ids = self._ids
