@@ -63,7 +63,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_registers_nothing_twice(tmp
             folder.mkdir(parents=True, exist_ok=True)
             path.rename(folder / path.name)
         watcher = WatchProcess(data, ARGS)
-        time.sleep(rng.uniform(1.0, 3.0))  # start-up takes about a second: some kills land in it
+        if round_ % 3 == 0:
+            time.sleep(rng.uniform(1.0, 3.0))  # start-up takes about a second: some kills land in it
+        else:
+            # A file takes milliseconds: a fixed delay would mostly find the watcher idle.
+            _until_something_is_claimed(data, timeout=5.0)
+            time.sleep(rng.uniform(0.0, 0.05))
         watcher.kill(group=round_ % 3 == 2)  # the watcher alone, or its whole process group
         kills += 1
         interrupted += any(row["state"] == "claimed" for row in ledger_rows(data))
@@ -111,6 +116,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_registers_nothing_twice(tmp
     assert interrupted >= 3, "the kills should interrupt claimed work, not only idle watchers"
     print(f"\n{kills} kills ({interrupted} with claimed files in flight), {len(docs)} registered, "
           f"{len(duplicated)} duplicates, {len(quarantined)} quarantined in {elapsed:.0f} s")
+
+
+def _until_something_is_claimed(data, timeout: float) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not any(row["state"] == "claimed" for row in ledger_rows(data)):
+        time.sleep(0.01)
 
 
 def hashlib_of(data: bytes) -> str:
