@@ -6,8 +6,8 @@ and again as much to count the total. Here a query is evaluated per segment over
 lists: each block of postings is decoded once into arrays, BM25F (whoosh's own formula,
 statistics and length encoding) is computed vectorised, And/Or/AndMaybe are array operations,
 and decoded lists are kept in a bounded cache. A phrase's candidates are the documents with
-all of its bigrams; where jieba cut the text into the phrase's own words, the word field
-proves the adjacency, and only the rest are checked position by position.
+all of its bigrams; their positions (``PackedPositions``, so one buffer per bigram) are checked
+for adjacency in one array intersection per bigram.
 
 It understands exactly the query types ``index.query`` builds (Term, Phrase, Prefix, And, Or,
 AndMaybe, DateRange, Every). Anything else raises ``Unsupported`` and ``index.search`` falls
@@ -16,7 +16,6 @@ back to whoosh's own search, which is also the reference the tests compare this 
 
 from __future__ import annotations
 
-import re
 import threading
 import zlib
 from collections import OrderedDict
@@ -31,25 +30,20 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
-from index.analysis import HAN
-from index.analysis import words as word_tokens
+from index.analysis import PackedPositions
 
 
 B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
-_HAN = re.compile(f"^[{HAN}]+$")
 _LENGTH_TABLE = None
-# Encoded position lists repeat a lot (most terms occur once, at one of a few thousand
-# positions), so decoding each distinct value once is most of the cost of checking a phrase.
-_POSITIONS: dict[bytes, frozenset[int]] = {}
 
 
-def positions(fmt, value: bytes) -> frozenset[int]:
-    found = _POSITIONS.get(value)
-    if found is None:
-        if len(_POSITIONS) > 200_000:
-            _POSITIONS.clear()
-        found = _POSITIONS[value] = frozenset(fmt.decode_positions(value))
-    return found
+def _row_positions(postings: Postings, docs: np.ndarray) -> np.ndarray:
+    """``row << 32 | position`` for each position of the term in each of ``docs`` (all of which
+    hold it), ascending: the values are ``PackedPositions``, so one buffer holds them all."""
+    chosen = [postings.values[i] for i in np.searchsorted(postings.ids, docs).tolist()]
+    counts = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)) // 4
+    found = np.frombuffer(b"".join(chosen), dtype="<u4").astype(np.int64)
+    return (np.repeat(np.arange(len(chosen), dtype=np.int64), counts) << 32) | found
 
 
 class Unsupported(Exception):
@@ -128,9 +122,8 @@ POSTINGS = PostingCache()
 
 
 def clear_caches() -> None:
-    """Forget decoded postings and positions (benchmarks measuring cold searches)."""
+    """Forget decoded postings (benchmarks measuring cold searches)."""
     POSTINGS.clear()
-    _POSITIONS.clear()
 
 
 def cached_length(leaf, fieldname: str, text: str) -> int:
@@ -310,21 +303,8 @@ class Evaluator:
         candidates = lists[0].ids
         for postings in lists[1:]:
             candidates = np.intersect1d(candidates, postings.ids, assume_unique=True)
-        # 2. Where jieba cut the text as it cuts the phrase (危险化学品 → 危险/化学品), adjacent
-        #    words prove the bigrams adjacent: a word's id list, or the word field's positions,
-        #    which are far shorter lists than a common bigram's.
-        confirmed = np.zeros(0, dtype=np.int64)
-        spelled = self._as_words(q.fieldname, words)
-        if spelled is not None and len(candidates):
-            word_field, parts = spelled
-            if len(parts) == 1:
-                confirmed = np.intersect1d(candidates, read_postings(leaf, word_field, parts[0]).ids,
-                                           assume_unique=True)
-            else:
-                confirmed = self._adjacent(word_field, parts, candidates, partial=True)
-        # 3. The others: the bigrams' positions, decoding only the blocks that hold them.
-        remaining = np.setdiff1d(candidates, confirmed, assume_unique=True)
-        docs = np.union1d(confirmed, self._adjacent(q.fieldname, words, remaining))
+        # 2. Of those, the ones where the bigrams are adjacent, decoding only the blocks that hold them.
+        docs = self._adjacent(q.fieldname, words, candidates)
         matched = np.zeros(self.n, dtype=bool)
         matched[docs] = True
         if not scored:
@@ -334,45 +314,25 @@ class Evaluator:
             scores[docs] += self._bm25(q.fieldname, word, postings)[np.searchsorted(postings.ids, docs)]
         return matched, scores * q.boost
 
-    def _as_words(self, fieldname: str, words: list[str]) -> tuple[str, list[str]] | None:
-        """(word field, jieba's words) for a bigram phrase that spells a run of Han characters."""
-        word_field = fieldname[:-3] + "_w"
-        if not fieldname.endswith("_bi") or word_field not in self.view.leaf.schema:
-            return None
-        if not all(len(w) == 2 and _HAN.match(w) for w in words):
-            return None
-        if any(a[1] != b[0] for a, b in zip(words, words[1:])):
-            return None
-        return word_field, word_tokens(words[0] + "".join(w[1] for w in words[1:]))
-
-    def _adjacent(self, fieldname: str, words: list[str], docs: np.ndarray, *,
-                  partial: bool = False) -> np.ndarray:
-        """The ``docs`` in which ``words`` occur at consecutive positions. ``partial``: ``docs``
-        need not all contain every word (those that do not are simply not returned)."""
+    def _adjacent(self, fieldname: str, words: list[str], docs: np.ndarray) -> np.ndarray:
+        """The ``docs`` (each holding every word) in which ``words`` occur at consecutive positions."""
         if not len(docs):
             return docs
         leaf = self.view.leaf
-        fmt = leaf.schema[fieldname].format
+        if not isinstance(leaf.schema[fieldname].format, PackedPositions):
+            raise Unsupported(f"positions of {fieldname} are not PackedPositions")
         lists = []
         for word in words:
             # Decode only the blocks holding these documents when they are few for the list.
             sparse = len(docs) * 8 < cached_length(leaf, fieldname, word)
             lists.append(read_postings(leaf, fieldname, word, values=True, within=docs if sparse else None))
-            if partial:
-                docs = np.intersect1d(docs, lists[-1].ids, assume_unique=True)
-                if not len(docs):
-                    return docs
-        where = [np.searchsorted(p.ids, docs) for p in lists]
-        keep = np.zeros(len(docs), dtype=bool)
-        for row in range(len(docs)):
-            starts = positions(fmt, lists[0].values[where[0][row]])
-            for k in range(1, len(words)):
-                following = positions(fmt, lists[k].values[where[k][row]])
-                starts = [p for p in starts if p + k in following]
-                if not starts:
-                    break
-            keep[row] = bool(starts)
-        return docs[keep]
+        # (row in docs, position) of the first word, kept where the k-th word is at position + k.
+        starts = _row_positions(lists[0], docs)
+        for k, postings in enumerate(lists[1:], start=1):
+            starts = np.intersect1d(starts, _row_positions(postings, docs) - k, assume_unique=True)
+            if not len(starts):
+                break
+        return docs[np.unique(starts >> 32)]
 
     def _Prefix(self, q, scored):
         # Like whoosh's Prefix: an Or of every term starting with the prefix.

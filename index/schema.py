@@ -1,9 +1,10 @@
 """The whoosh schema: which field holds what, and how it is analysed.
 
-Text is indexed twice: ``*_w`` fields hold rjieba words (word phrases, title ranking) and
-``*_bi`` fields hold character bigrams (recall: any substring of two Han characters or more is
-found). ``text_*`` is everything searchable of a record in one field (title, 发文字号, body), so
-a word costs one posting list to match, not one per field; ``title_*`` adds the title boost.
+Text is indexed as character bigrams in ``*_bi`` fields: any substring of two Han characters or
+more is found, as a phrase of bigrams. ``text_bi`` is everything searchable of a record in one
+field (title, 发文字号, body), so a word costs one posting list to match, not one per field;
+``title_bi`` adds the title boost, and ``title_w`` (rjieba's words of the title) ranks a title
+that has the query as a whole word above one that merely contains its characters.
 Exact-match metadata lives in ID fields whose values are normalised the same way a query value
 is. Only what a result page shows is stored.
 
@@ -18,7 +19,7 @@ from whoosh import fields
 from index.analysis import (BigramTokenizer, PackedPositions, WordTokenizer, bigrams, cached_normalize, is_word,
                             jieba_tokens, postings)
 
-SCHEMA_VERSION = 2  # 2: positions stored as PackedPositions
+SCHEMA_VERSION = 3  # 2: positions stored as PackedPositions; 3: no word field for the body
 
 
 class ChineseText(fields.TEXT):
@@ -73,7 +74,6 @@ def build_schema() -> fields.Schema:
         title=fields.STORED(),
         title_w=ChineseText("words"),
         title_bi=ChineseText("bigrams"),
-        text_w=ChineseText("words"),
         text_bi=ChineseText("bigrams"),
         body=fields.STORED(),
         # Metadata filters.

@@ -183,7 +183,7 @@ def document_fields(doc: IndexDoc, zone: ZoneInfo) -> dict[str, Any]:
         fields["body"] = body
         searchable.append(body)
     text = "\n".join(searchable)
-    fields.update(text_w=text, text_bi=text)
+    fields["text_bi"] = text
     return fields
 
 
