@@ -34,8 +34,19 @@ _RUNS = re.compile(rf"([{HAN}]+)|([^\W{HAN}_]+)")
 _WORDLIKE = re.compile(r"[^\W_]")
 
 
+# Each full-width ASCII form and the ideographic space, as its compatibility decomposition. Put
+# in first, they leave most Chinese text NFKC already, which unicodedata then confirms with a
+# quick check instead of decomposing and recomposing every character (0.15 -> 0.09 ms for
+# 2,000 characters). The result is NFKC's: a character replaced by its own decomposition
+# decomposes to the same thing.
+_WIDE_FORMS = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+_WIDE_FORM = re.compile("[\u3000\uff01-\uff5e]")
+
+
 def normalize(text: str, *, lower: bool = True) -> str:
     """NFKC (full-width digits and letters to ASCII), OCR spaces between Han characters removed."""
+    if _WIDE_FORM.search(text):  # else translating is a per-character dictionary lookup for nothing
+        text = text.translate(_WIDE_FORMS)
     text = _HAN_GAP.sub("", unicodedata.normalize("NFKC", text))
     return text.lower() if lower else text
 

@@ -12,6 +12,17 @@ from index.analysis import BigramTokenizer, WordTokenizer, bigrams, normalize, w
 from index.schema import ChineseText
 
 
+def test_normalize_is_nfkc_whatever_the_shortcut(corpus):
+    import unicodedata
+
+    from index.analysis import _HAN_GAP, _WIDE_FORMS
+
+    assert all(unicodedata.normalize("NFKD", chr(code)) == ascii_ for code, ascii_ in _WIDE_FORMS.items())
+    tricky = ["Ａ\u0301ｂ（１）　科研", "ｶﾞ①㎡Ⅲ\u3000ﬁ", "\uff21\u030a\uff22", "ｅ\u0301\u0327", "第１２３号"]
+    for text in tricky + [record["text"] for record in corpus]:
+        assert normalize(text, lower=False) == _HAN_GAP.sub("", unicodedata.normalize("NFKC", text)), text
+
+
 def test_normalize_full_width_ocr_spaces_and_case():
     assert normalize("ＡＢＣ１２３") == "abc123"
     assert normalize("东 湖 大 学\n教 务 处") == "东湖大学教务处"
