@@ -104,8 +104,8 @@ def bigram_spans(normalized: str) -> Iterator[tuple[int, str, int, int]]:
                 position += 1
 
 
-# One entry is enough: a document's body is normalised once for the word field and reused
-# by the bigram field right after it.
+# One entry is enough: a title is normalised once for its word field and reused by its bigram
+# field right after it.
 _last_normalized: tuple[str, str] = ("", "")
 
 
