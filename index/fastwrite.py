@@ -297,6 +297,7 @@ class FastSegmentWriter(_FastPostings, SegmentWriter):
     def __init__(self, ix, **kwargs):  # noqa: ANN001
         super().__init__(ix, **kwargs)
         self._use_term_pool()
+        self._items_of: dict[tuple[str, object], list] = {}
         self._plain = not any(field.vector or field.separate_spelling() for _, field in self.schema.items())
 
     def add_document(self, **fields) -> None:  # noqa: ANN003
@@ -325,7 +326,7 @@ class FastSegmentWriter(_FastPostings, SegmentWriter):
                         length = pool.add_tokens(fieldname, docnum, tokens(value), field.is_term,
                                                  field.format.field_boost, boost)
                     else:
-                        length = pool.add_items(fieldname, docnum, field.index(value), boost)
+                        length = pool.add_items(fieldname, docnum, self._items(fieldname, field, value), boost)
                     if not field.scorable:
                         length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -338,6 +339,19 @@ class FastSegmentWriter(_FastPostings, SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+
+    def _items(self, fieldname: str, field, value) -> list:  # noqa: ANN001
+        """``field.index(value)``, remembered for the writer's life: metadata values (文种, route,
+        secrecy, a date) repeat from document to document, and whoosh's analysis of one is
+        a dozen Python calls."""
+        try:
+            items = self._items_of.get((fieldname, value))
+        except TypeError:  # an unhashable value (a list for a KEYWORD field)
+            return list(field.index(value))
+        if items is None:
+            items = self._items_of[(fieldname, value)] = list(field.index(value))
+        return items
 
 
 class _FastSubWriterTask(SubWriterTask):
