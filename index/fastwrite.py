@@ -246,8 +246,9 @@ def write_terms(fieldwriter, schema, lengths, pool: TermPool, doc_count: int) ->
         fieldobj = schema[fieldname]
         fieldwriter.start_field(fieldname, fieldobj)
         fieldwriter._postwriter = _BlockWriter.replacing(fieldwriter._postwriter)
+        # Only a scorable field has lengths; asking for another's stats a missing file per document.
         field_lengths = [lengths.doc_field_length(docnum, fieldname) for docnum in range(doc_count)] \
-            if lengths is not None else None
+            if lengths is not None and fieldobj.scorable else None
         writer = fieldwriter._postwriter
         limit = writer._blocklimit
         for term, docnums, weights, values in pool.terms(fieldname):
