@@ -69,10 +69,9 @@ def is_word(token: str) -> bool:
 def bigrams(normalized: str) -> list[str]:
     """Overlapping Han bigrams (a lone Han character stays a unigram); other runs whole."""
     out: list[str] = []
-    for match in _RUNS.finditer(normalized):
-        han = match.group(1)
-        if han is None:
-            out.append(match.group(2))
+    for han, other in _RUNS.findall(normalized):  # tuples made in C, not a Match object per run
+        if not han:
+            out.append(other)
         elif len(han) == 1:
             out.append(han)
         else:
