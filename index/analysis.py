@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from operator import add
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import add
 from struct import pack, unpack
 
 import rjieba
