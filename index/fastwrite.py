@@ -1,8 +1,7 @@
 """Writing a whoosh segment faster: a segment whoosh reads as its own, in a fraction of the time.
 
-Chinese text indexed as words and bigrams makes about ten postings for every one that whoosh's
-StandardAnalyzer makes, and whoosh's ``SegmentWriter`` spends its time per token and per
-posting, in Python:
+Chinese text indexed as bigrams makes several times the postings whoosh's StandardAnalyzer
+makes, and whoosh's ``SegmentWriter`` spends its time per token and per posting, in Python:
 
 * the format groups a document's tokens into postings and encodes each one;
 * its pool estimates each posting's size, keeps it as a tuple, and past ``limitmb`` pickles
