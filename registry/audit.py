@@ -80,18 +80,26 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def append(session: Session, head: ChainHead, *, actor: str, action: Action, record: str | None,
-           details: dict[str, Any], at: datetime | None = None) -> AuditEvent:
-    """Append one event. ``head`` must have been locked by the caller's write transaction."""
+@dataclass
+class Head:
+    """The chain's newest event, as a write transaction holds it (locked) while appending."""
+
+    last_seq: int
+    last_hash: str
+
+
+def chain_event(head: Head, *, actor: str, action: Action, record: str | None, details: dict[str, Any],
+                at: datetime | None = None) -> dict[str, Any]:
+    """The next event as a row of ``audit_events``; ``head`` moves on to it. The caller holds
+    the chain's lock and writes the row and the new head in the same transaction."""
     seq = head.last_seq + 1
     stamp = (at or utc_now()).astimezone(timezone.utc).isoformat(timespec="microseconds")
     encoded = canonical_json(details)
     digest = event_hash(seq, stamp, actor, action.value, record, encoded, head.last_hash)
-    event = AuditEvent(seq=seq, at=stamp, actor=actor, action=action.value, record=record,
-                       details=encoded, prev_hash=head.last_hash, hash=digest)
-    session.add(event)
+    row = {"seq": seq, "at": stamp, "actor": actor, "action": action.value, "record": record,
+           "details": encoded, "prev_hash": head.last_hash, "hash": digest}
     head.last_seq, head.last_hash = seq, digest
-    return event
+    return row
 
 
 @dataclass(frozen=True)

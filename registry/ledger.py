@@ -149,7 +149,7 @@ def close(session: Session, entry_id: int, state: str, *, reg_no: str | None = N
     """``finish`` inside a write transaction the caller holds: the registry closes a claim in
     the transaction that registers its file, so no crash can come between the two."""
     now = utc_now()
-    result = session.execute(
+    result = session.connection().execute(  # plain SQL: the ORM's bulk UPDATE costs a millisecond
         update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
         .values(state=state, reg_no=reg_no, kind=kind, reason=reason, updated_at=now,
                 finished_at=now, attempts=LedgerRow.attempts + 1))
