@@ -14,8 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from extractors import extract
 from extractors.errors import Corrupt, ExtractionError
@@ -24,8 +23,7 @@ from pipeline.files import dated_folder, place, put_in_store, sha256_of
 from pipeline.indexing import index_registered
 from pipeline.settings import Settings
 from pipeline.understand import Rules, Understanding, load_rules, understand
-from registry import records
-from registry.models import Document
+from registry import queries, records
 
 
 @dataclass(frozen=True)
@@ -85,8 +83,7 @@ def hash_file(job: Job, ctx: Context) -> Job:
 
 def skip_known_file(job: Job, ctx: Context) -> Job:
     """A file already registered is not extracted again; the registry records the duplicate."""
-    with Session(ctx.engine) as session:
-        known = session.scalar(select(Document.reg_no).where(Document.sha256 == job.sha256))
+    known = queries.registered_as(ctx.engine, job.sha256)
     if known:
         known = records.record_duplicate(ctx.engine, sha256=job.sha256, file_name=job.file_name,
                                          actor=ctx.actor)

@@ -35,6 +35,12 @@ def get(engine: Engine, reg_no: str) -> Document:
     return document
 
 
+def registered_as(engine: Engine, sha256: str) -> str | None:
+    """The registration number holding these bytes, if any (asked once per incoming file)."""
+    with engine.connect() as connection:
+        return connection.scalar(select(Document.reg_no).where(Document.sha256 == sha256))
+
+
 def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 1000) -> Iterator[Document]:
     """Documents oldest first, streamed in batches so a year's log never sits in memory."""
     query = select(Document).order_by(Document.registered_at, Document.id)

@@ -89,7 +89,6 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
             stored_path=intake.stored_path, format=intake.format, pages=intake.pages,
             text_method=intake.text_method, text=intake.text, warnings=list(intake.warnings),
             status=STATUS_REGISTERED, details=dict(intake.details), **dict(intake.fields))
-        txn.session.add(document)
         txn.record(Action.REGISTERED, reg_no,
                    {"series": series_name, "year": year, "seq": seq, "file_name": intake.file_name,
                     "sha256": intake.sha256}, document=document)
@@ -100,6 +99,7 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
                        document=document)
         filing.file_document(txn, settings, document)
         filing.link_replies(txn, document)
+        txn.insert(document)
         if claim is not None:
             ledger.close(txn.session, claim, ledger.DONE, reg_no=reg_no)
         return Registration(reg_no=reg_no)
