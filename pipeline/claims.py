@@ -6,7 +6,8 @@ and the document under its own name. The watcher that claimed it keeps a shared 
 released by the operating system when the process dies, however it dies.
 
     claim   mkdir token, lock it; rename inbox/… → work/token/name (one process wins the rename);
-            hash; ledger row "claimed". A crash before the row leaves an orphan folder in work/,
+            hash; ledger row "claimed" (one transaction for all the files moved in on one turn
+            of the watcher's loop). A crash before the row leaves an orphan folder in work/,
             adopted at the next start (its name says the direction; the file keeps its name).
     resume  for every unfinished row and every orphan folder: try an exclusive lock on .lock.
             Held by someone? Its owner is alive: leave it. Free? Take the row over (compare-and-
@@ -44,11 +45,22 @@ class Claim:
 
     entry: Entry
     lock_fd: int
+    # Claimed by this process and not yet handed to a worker: no earlier attempt can have
+    # left anything behind to settle.
+    fresh: bool = False
 
     def release(self) -> None:
         if self.lock_fd >= 0:
             os.close(self.lock_fd)
             self.lock_fd = -1
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A file renamed into its claim folder, not yet in the ledger."""
+
+    row: ledger.NewClaim
+    lock_fd: int
 
 
 def lock_token(folder: Path, *, exclusive: bool) -> int | None:
@@ -128,6 +140,14 @@ class Claimer:
               file_name: str | None = None) -> Claim | None:
         """Move ``path`` into a new claim folder and record it. None if another process took it
         first, or it vanished, or it is not a regular file any more."""
+        moved = self.move_in(path, direction, series, attempts=attempts, file_name=file_name)
+        return self.record([moved])[0] if moved else None
+
+    def move_in(self, path: Path, direction: str, series: str | None = None, *, attempts: int = 0,
+                file_name: str | None = None) -> Moved | None:
+        """The first half of a claim: the rename into a new, locked claim folder, and the hash.
+        ``record`` makes it resumable; until then a crash leaves an orphan folder, adopted at
+        the next resume."""
         try:
             before = os.lstat(path)
         except OSError:
@@ -159,16 +179,26 @@ class Claimer:
             # is back in the inbox is released and the file claimed again).
             try:
                 info = os.lstat(target)
-                entry = ledger.claim(
-                    self.engine, direction=direction, series=series,
-                    file_name=safe_name(name), source_path=safe_name(self.relative(path)),
-                    work_path=self.relative(target), size=info.st_size, mtime_ns=info.st_mtime_ns,
-                    sha256=sha256_of(target), owner=self.owner, attempts=attempts)
+                row = ledger.NewClaim(
+                    direction=direction, series=series, file_name=safe_name(name),
+                    source_path=safe_name(self.relative(path)), work_path=self.relative(target),
+                    size=info.st_size, mtime_ns=info.st_mtime_ns, sha256=sha256_of(target), attempts=attempts)
             except BaseException:
                 os.close(lock_fd)  # the folder stays: an orphan, adopted by the next resume
                 raise
-            return Claim(entry, lock_fd)
+            return Moved(row, lock_fd)
         return None
+
+    def record(self, moved: list[Moved]) -> list[Claim]:
+        """The second half: one ledger transaction for every file moved in. If it fails, the
+        folders stay as orphans and the next resume adopts them."""
+        try:
+            entries = ledger.claim(self.engine, [item.row for item in moved], owner=self.owner)
+        except BaseException:
+            for item in moved:
+                os.close(item.lock_fd)
+            raise
+        return [Claim(entry, item.lock_fd, fresh=True) for entry, item in zip(entries, moved)]
 
     def resume(self, mine: set[int]) -> list[Claim]:
         """Take over every unfinished claim whose owner is gone, and every orphan work folder.
@@ -226,10 +256,10 @@ class Claimer:
             if not stat.S_ISREG(info.st_mode):
                 os.close(lock_fd)
                 continue
-            entry = ledger.claim(self.engine, direction=direction, series=None,
-                                 file_name=safe_name(document.name), source_path=relative,
-                                 work_path=relative, size=info.st_size, mtime_ns=info.st_mtime_ns,
-                                 sha256=sha256_of(document), owner=self.owner)
+            [entry] = ledger.claim(self.engine, [ledger.NewClaim(
+                direction=direction, series=None, file_name=safe_name(document.name), source_path=relative,
+                work_path=relative, size=info.st_size, mtime_ns=info.st_mtime_ns,
+                sha256=sha256_of(document))], owner=self.owner)
             share_lock(lock_fd)
             claims.append(Claim(entry, lock_fd))
         return claims

@@ -43,15 +43,16 @@ class Result:
     final: bool  # the claim is closed (False: it waits for another attempt)
 
 
-def process(entry: Entry, ctx: Context, *, retry_after: float) -> Result:
+def process(entry: Entry, ctx: Context, *, retry_after: float, fresh: bool = False) -> Result:
     """Run one claim to its next state. ``ctx.final_attempt`` says whether a file that does not
-    parse is quarantined now or retried after ``retry_after`` seconds."""
+    parse is quarantined now or retried after ``retry_after`` seconds. ``fresh``: the claim's
+    first attempt, so there is nothing an interrupted one left behind to look for."""
     folder = ctx.settings.data_dir / Path(entry.work_path).parent
     lock_fd = lock_token(folder, exclusive=False)
     if lock_fd is None:
         return Result(entry, Outcome(path=entry.work_path, status=ABANDONED), final=False)
     try:
-        outcome = settle_interrupted(entry, ctx)
+        outcome = None if fresh else settle_interrupted(entry, ctx)
         if outcome is not None and outcome.status == "registered" and ctx.index:
             _index(ctx, outcome.reg_no)  # registered, then the crash: the index may lack it
         if outcome is None:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from pipeline.claims import Claim, Claimer
+from pipeline.claims import Claim, Claimer, Moved
 from pipeline.ingest import Context, Outcome
 from pipeline.readiness import ReadinessTracker, is_ignored, is_ignored_folder
 from pipeline.settings import Settings, WatchSettings
@@ -285,7 +285,10 @@ class Watcher:
         return 2 * self.pool.size - self.pool.busy - due
 
     def _claim_ready(self) -> None:
+        """Move what is ready into work/, then record all of it in one ledger transaction: the
+        loop that feeds the workers waits for the registry's write lock once, not per file."""
         room = self._room()
+        moved = []
         while room > 0 and self._ready:
             path = self._ready.pop(0)
             if not self.tracker.still_ready(path):
@@ -295,13 +298,19 @@ class Watcher:
             if root is None or not inside(path, root):
                 continue
             try:
-                claim = self.claimer.claim(path, self.roots[root])
+                item = self.claimer.move_in(path, self.roots[root])
             except Exception as error:  # noqa: BLE001 (one odd file must not stop the watcher)
                 self.warn(f"无法接收 {path}：{type(error).__name__}: {error}（下次全量扫描时重试）")
                 continue
-            if claim is not None:
-                self._hold(claim)
+            if item is not None:
+                moved.append(item)
                 room -= 1
+        if moved:  # should the ledger fail, the files wait in work/ for the next resume
+            self._safely("登记接收记录", lambda: self._record(moved))
+
+    def _record(self, moved: list[Moved]) -> None:
+        for claim in self.claimer.record(moved):
+            self._hold(claim)
 
     def _dispatch(self) -> None:
         now = time.monotonic()
@@ -309,9 +318,11 @@ class Watcher:
             _, _, entry_id = heapq.heappop(self._queue)
             if entry_id not in self.claims:  # closed meanwhile
                 continue
-            entry = self.claims[entry_id].entry
+            claim = self.claims[entry_id]
+            entry = claim.entry
             self.pool.submit(Task(entry, final_attempt=entry.attempts >= self.watch.retries,
-                                  retry_after=self.watch.backoff(entry.attempts + 1)))
+                                  retry_after=self.watch.backoff(entry.attempts + 1), fresh=claim.fresh))
+            claim.fresh = False
 
     # -- results -------------------------------------------------------------------------------
     def _handle(self, event: Finished | Crashed) -> None:

@@ -20,10 +20,10 @@ event; the registrations, duplicates and quarantines they point at have theirs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, String, Text, func, select, update
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, String, Text, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.audit import Action, as_utc, utc_now
@@ -100,18 +100,35 @@ def _write(engine: Engine) -> Session:
 
 # --- writes -----------------------------------------------------------------------------------
 
-def claim(engine: Engine, *, direction: str, series: str | None, file_name: str, source_path: str,
-          work_path: str, size: int, mtime_ns: int, sha256: str | None, owner: str,
-          attempts: int = 0) -> Entry:
-    """Record a file just moved into ``work_path``: from now on it is resumable."""
+@dataclass(frozen=True)
+class NewClaim:
+    """A file just moved into ``work_path``, to be recorded as claimed."""
+
+    direction: str
+    series: str | None
+    file_name: str
+    source_path: str
+    work_path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    attempts: int = 0
+
+
+def claim(engine: Engine, claims: list[NewClaim], *, owner: str) -> list[Entry]:
+    """Record files just moved into ``work/``, in one transaction: from now on they are
+    resumable. Plain SQL, one statement for all: the watcher's loop waits for this."""
+    if not claims:
+        return []
     now = utc_now()
-    with _write(engine) as session, session.begin():
-        row = LedgerRow(state=CLAIMED, direction=direction, series=series, file_name=file_name,
-                        source_path=source_path, work_path=work_path, size=size, mtime_ns=mtime_ns,
-                        sha256=sha256, attempts=attempts, owner=owner, claimed_at=now, updated_at=now)
-        session.add(row)
-        session.flush()
-        return Entry.of(row)
+    rows = [{**asdict(new), "state": CLAIMED, "owner": owner, "claimed_at": now, "updated_at": now}
+            for new in claims]
+    with writer(engine).begin() as connection:
+        ids = connection.execute(insert(LedgerRow).returning(LedgerRow.id, sort_by_parameter_order=True),
+                                 rows).scalars().all()
+    return [Entry(id=id_, not_before=None, reg_no=None, kind=None, reason=None, finished_at=None,
+                  **{name: value for name, value in row.items() if name != "updated_at"})
+            for id_, row in zip(ids, rows)]
 
 
 def adopt(engine: Engine, entry_id: int, *, seen_owner: str, owner: str) -> Entry | None:
