@@ -102,6 +102,38 @@ def test_crash_after_the_rename_before_the_ledger_row_adopts_the_orphan(env):
     assert _work_is_empty(settings)
 
 
+def test_crash_between_a_ticks_moves_and_their_one_ledger_transaction_adopts_every_file(env):
+    settings, engine = env
+    claimer = Claimer(settings, engine, "dead-watcher")
+    moved = []
+    for n in range(3):
+        write_txt(settings.inbox_dir / f"通知{n}.txt", 10 + n)
+        moved.append(claimer.move_in(settings.inbox_dir / f"通知{n}.txt", "收文"))
+    for item in moved:  # then: SIGKILL, before claimer.record(moved)
+        os.close(item.lock_fd)
+    assert ledger.unfinished(engine) == []
+    outcomes = [r.outcome for r in _resume(settings, engine)]
+    assert sorted(o.status for o in outcomes) == ["registered"] * 3
+    assert _work_is_empty(settings) and list(settings.inbox_dir.iterdir()) == []
+
+
+def test_claims_recorded_together_are_each_resumable(env):
+    settings, engine = env
+    claimer = Claimer(settings, engine, "dead-watcher")
+    for n in range(3):
+        write_txt(settings.inbox_dir / f"通知{n}.txt", 20 + n)
+    claims = claimer.record([claimer.move_in(settings.inbox_dir / f"通知{n}.txt", "收文") for n in range(3)])
+    assert [c.entry.file_name for c in claims] == ["通知0.txt", "通知1.txt", "通知2.txt"]
+    assert [c.entry.id for c in claims] == [e.id for e in ledger.unfinished(engine)]
+    assert all(c.fresh for c in claims)
+    for claim in claims:
+        assert (settings.data_dir / claim.entry.work_path).is_file()
+        claim.release()  # the watcher dies
+    outcomes = [r.outcome for r in _resume(settings, engine)]
+    assert sorted(o.status for o in outcomes) == ["registered"] * 3
+    assert ledger.unfinished(engine) == [] and _work_is_empty(settings)
+
+
 def test_crash_after_registration_before_the_ledger_says_so(env):
     settings, engine = env
     claim = _claim(settings, engine)
