@@ -23,7 +23,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, String, Text, func, insert, select, update
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.audit import Action, as_utc, utc_now
@@ -115,6 +115,9 @@ class NewClaim:
     attempts: int = 0
 
 
+_CLAIM = insert(LedgerRow).returning(LedgerRow.id, sort_by_parameter_order=True)
+
+
 def claim(engine: Engine, claims: list[NewClaim], *, owner: str) -> list[Entry]:
     """Record files just moved into ``work/``, in one transaction: from now on they are
     resumable. Plain SQL, one statement for all: the watcher's loop waits for this."""
@@ -124,8 +127,7 @@ def claim(engine: Engine, claims: list[NewClaim], *, owner: str) -> list[Entry]:
     rows = [{**asdict(new), "state": CLAIMED, "owner": owner, "claimed_at": now, "updated_at": now}
             for new in claims]
     with writer(engine).begin() as connection:
-        ids = connection.execute(insert(LedgerRow).returning(LedgerRow.id, sort_by_parameter_order=True),
-                                 rows).scalars().all()
+        ids = connection.execute(_CLAIM, rows).scalars().all()
     return [Entry(id=id_, not_before=None, reg_no=None, kind=None, reason=None, finished_at=None,
                   **{name: value for name, value in row.items() if name != "updated_at"})
             for id_, row in zip(ids, rows)]
@@ -161,15 +163,19 @@ def finish(engine: Engine, entry_id: int, state: str, *, reg_no: str | None = No
         return close(session, entry_id, state, reg_no=reg_no, kind=kind, reason=reason)
 
 
+_CLOSE = update(LedgerRow).where(LedgerRow.id == bindparam("entry_id"), LedgerRow.state == CLAIMED).values(
+    state=bindparam("new_state"), reg_no=bindparam("to_reg_no"), kind=bindparam("new_kind"),
+    reason=bindparam("new_reason"), updated_at=bindparam("now"), finished_at=bindparam("now"),
+    attempts=LedgerRow.attempts + 1)
+
+
 def close(session: Session, entry_id: int, state: str, *, reg_no: str | None = None,
           kind: str | None = None, reason: str | None = None) -> bool:
     """``finish`` inside a write transaction the caller holds: the registry closes a claim in
     the transaction that registers its file, so no crash can come between the two."""
-    now = utc_now()
-    result = session.connection().execute(  # plain SQL: the ORM's bulk UPDATE costs a millisecond
-        update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
-        .values(state=state, reg_no=reg_no, kind=kind, reason=reason, updated_at=now,
-                finished_at=now, attempts=LedgerRow.attempts + 1))
+    result = session.connection().execute(_CLOSE, {  # plain SQL: the ORM's bulk UPDATE costs a millisecond
+        "entry_id": entry_id, "new_state": state, "to_reg_no": reg_no, "new_kind": kind, "new_reason": reason,
+        "now": utc_now()})
     return result.rowcount == 1
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import NotFound
@@ -35,10 +35,15 @@ def get(engine: Engine, reg_no: str) -> Document:
     return document
 
 
-def registered_as(engine: Engine, sha256: str) -> str | None:
-    """The registration number holding these bytes, if any (asked once per incoming file)."""
-    with engine.connect() as connection:
-        return connection.scalar(select(Document.reg_no).where(Document.sha256 == sha256))
+_BY_SHA256 = select(Document.reg_no).where(Document.sha256 == bindparam("sha256"))
+
+
+def registered_as(database: Engine | Connection, sha256: str) -> str | None:
+    """The registration number holding these bytes, if any (asked at least once per file)."""
+    if isinstance(database, Engine):
+        with database.connect() as connection:
+            return registered_as(connection, sha256)
+    return database.scalar(_BY_SHA256, {"sha256": sha256})
 
 
 def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 1000) -> Iterator[Document]:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from pipeline.errors import InvalidValue, NotFound
 from pipeline.settings import Settings
-from registry import audit, filing, ledger
+from registry import audit, filing, ledger, queries
 from registry.audit import Action
 from registry.models import Document
 from registry.writing import WriteTransaction, write_transaction
@@ -112,7 +112,7 @@ def record_duplicate(engine: Engine, *, sha256: str, file_name: str, actor: str)
 
 
 def _note_duplicate(txn: WriteTransaction, sha256: str, file_name: str) -> str | None:
-    existing = txn.session.scalar(select(Document.reg_no).where(Document.sha256 == sha256))
+    existing = queries.registered_as(txn.connection, sha256)
     if existing:
         txn.record(Action.DUPLICATE, existing, {"file_name": file_name, "sha256": sha256})
     return existing
