@@ -166,7 +166,12 @@ class Watcher:
                         last_poll, next_poll = now, now + POLL_EVERY
                     self._claim_ready()
                     self._dispatch()
-                for event in self.pool.wait(TICK):
+                events = self.pool.wait(TICK)
+                if events and not self.stopping:
+                    # A worker that just finished takes its next file before its result is handled
+                    # and before this turn's claims, which may wait for the registry's write lock.
+                    self._dispatch()
+                for event in events:
                     self._safely(event.task.entry.file_name, lambda event=event: self._handle(event),
                                  on_error=lambda event=event: self._enqueue(event.task.entry.id, 30.0)
                                  if event.task.entry.id in self.claims else None)
