@@ -111,7 +111,8 @@ def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
             engine = engine or connect(setup.settings.database_url)
             ctx = Context(settings=setup.settings, engine=engine, actor=setup.actor, move=True,
                           final_attempt=task.final_attempt, index=setup.index)
-            reply: object = Finished(task, process(task.entry, ctx, retry_after=task.retry_after, fresh=task.fresh))
+            reply: object = Finished(task, process(task.entry, ctx, retry_after=task.retry_after,
+                                                   fresh=task.fresh))
         except (OperationalError, DBAPIError) as exc:
             reply = Crashed(task, f"{type(exc).__name__}: {exc}", error=True, infrastructure=True)
         except WenshuError as exc:  # settings, rules file, a missing program: not the file's fault

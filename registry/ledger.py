@@ -23,7 +23,8 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, String, Text, bindparam, func, insert, select, update
+from sqlalchemy import (BigInteger, DateTime, Engine, Integer, String, Text, bindparam, func, insert, select,
+                        update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.audit import Action, as_utc, utc_now

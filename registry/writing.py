@@ -28,8 +28,9 @@ _DOCUMENT_COLUMNS = tuple(column.key for column in Document.__table__.columns if
 _LOCK_HEAD = select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.id == 1).with_for_update()
 _MOVE_HEAD = update(ChainHead).where(ChainHead.id == 1).values(
     last_seq=bindparam("seq"), last_hash=bindparam("hash"))
-_NEXT_SEQ = update(Counter).where(Counter.series == bindparam("of_series"), Counter.year == bindparam("of_year")) \
-    .values(last_seq=Counter.last_seq + 1).returning(Counter.last_seq)
+_NEXT_SEQ = (update(Counter)
+             .where(Counter.series == bindparam("of_series"), Counter.year == bindparam("of_year"))
+             .values(last_seq=Counter.last_seq + 1).returning(Counter.last_seq))
 _FIRST_SEQ = insert(Counter).values(series=bindparam("of_series"), year=bindparam("of_year"), last_seq=1)
 _INSERT_DOCUMENT = insert(Document)
 _INSERT_EVENTS = insert(AuditEvent)
