@@ -1,6 +1,6 @@
 """Pipeline benchmark: what the watcher and the recipe cost on top of extraction.
 
-1. Born-digital documents (40 docx from python-docx, 40 PDFs from reportlab with a CJK font):
+1. Born-digital documents (150 docx from python-docx, 150 PDFs from reportlab with a CJK font):
    extraction alone (``extractors.extract``) against the whole recipe (``ingest_file``: hash,
    extract, understand, store durably, register) in one process, and against ``wenshu watch
    --once`` with N workers against N extraction processes. Goal: overhead below 30 %.
@@ -48,14 +48,17 @@ def row(what: str, measured: str, baseline: str = "", ratio: str = "") -> None:
 
 # --- 1. born-digital ----------------------------------------------------------------------------
 
+BORN_DIGITAL = 150  # of each kind: enough for the watcher's steady state to outweigh its index batches
+
+
 def _born_digital(folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
     files = []
-    for n in range(40):
+    for n in range(BORN_DIGITAL):
         path = folder / f"通知{n:02d}.docx"
         path.write_bytes(docx_bytes(n, paragraphs=40))
         files.append(path)
-    for n in range(40):
+    for n in range(BORN_DIGITAL):
         path = folder / f"请示{n:02d}.pdf"
         path.write_bytes(pdf_bytes(100 + n, pages=2))
         files.append(path)
@@ -92,7 +95,7 @@ def bench_born_digital(tmp: Path) -> None:
     from pipeline.ingest import STEPS, Context, Job, ingest_file
     from registry.db import connect
 
-    print("born-digital documents (40 docx, 40 two-page PDFs)", flush=True)
+    print(f"born-digital documents ({BORN_DIGITAL} docx, {BORN_DIGITAL} two-page PDFs)", flush=True)
     files = _born_digital(tmp / "born")
     settings = _settings(tmp / "recipe-data")
     for folder in settings.folders:
