@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pipeline.errors import WenshuError
+from core.errors import Exit, WenshuError
 
 Kind = Literal["unsupported", "encrypted", "corrupt", "empty", "too_large", "missing_engine"]
 
 
 class ExtractionError(WenshuError):
     kind: Kind
-    exit_code = 10
+    exit_code = Exit.UNSUPPORTED
 
     def __init__(self, message: str, *, cause: str | None = None, fix: str | None = None):
         super().__init__(message, fix=fix, cause=cause)
@@ -20,29 +20,29 @@ class ExtractionError(WenshuError):
 
 class Unsupported(ExtractionError):
     kind = "unsupported"
-    exit_code = 10
+    exit_code = Exit.UNSUPPORTED
 
 
 class Encrypted(ExtractionError):
     kind = "encrypted"
-    exit_code = 11
+    exit_code = Exit.ENCRYPTED
 
 
 class Corrupt(ExtractionError):
     kind = "corrupt"
-    exit_code = 12
+    exit_code = Exit.CORRUPT
 
 
 class Empty(ExtractionError):
     kind = "empty"
-    exit_code = 13
+    exit_code = Exit.EMPTY
 
 
 class TooLarge(ExtractionError):
     kind = "too_large"
-    exit_code = 14
+    exit_code = Exit.TOO_LARGE
 
 
 class MissingEngine(ExtractionError):
     kind = "missing_engine"
-    exit_code = 15
+    exit_code = Exit.MISSING_ENGINE

@@ -18,34 +18,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
-
-from extractors import ocr, textlayer
+from extractors import textlayer
 from extractors.cleanup import WIDE_GAP, clean
-from extractors.errors import Corrupt, Empty, Encrypted, TooLarge
+from extractors.errors import Empty, TooLarge
 from extractors.model import Extracted, Page
+from extractors.pages import open_pdf
 from extractors.scan import PageJob, ocr_pages
-
-_PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
-
-
-def _open(path, password: str | None = None):
-    """A pdfium document. ``None`` is pdfium's empty password: PDFs that only restrict
-    printing or copying (owner password) open with it."""
-    import pypdfium2 as pdfium
-
-    try:
-        return pdfium.PdfDocument(str(path), password=password)
-    except pdfium.PdfiumError as exc:
-        name = Path(path).name
-        if getattr(exc, "err_code", None) == _PASSWORD_ERROR:
-            raise Encrypted("PDF 文件已加密，无法读取。请向来文单位索取未加密的文件，"
-                            "或输入密码后另存为未加密 PDF 再投递。",
-                            cause=f"{name}: {exc}",
-                            fix="Ask the sender for an unencrypted copy, or open it with the password and "
-                                "save it without encryption.") from exc
-        raise Corrupt("PDF 文件已损坏或不完整，无法打开。请向来文单位重新索取，或用 PDF 阅读器打开后另存一份再投递。",
-                      cause=f"{name}: {exc}") from exc
 
 
 def _count_objects(page) -> int:
@@ -82,28 +60,6 @@ def _keep_wide_gaps(textpage, text: str) -> str:
     return "".join(out)
 
 
-def render_page(path, index: int, settings) -> Image.Image:
-    """Page ``index`` as a greyscale image at ``ocr.dpi``; smaller when the engine would shrink
-    it anyway (RapidOCR: 2000 px) or when it would exceed ``limits.max_image_pixels``."""
-    document = _open(path)
-    try:
-        page = document[index]
-        width, height = page.get_size()  # points
-        scale = settings.ocr.dpi / 72
-        limit = ocr.max_side(settings)
-        if limit and max(width, height) * scale > limit:
-            scale = limit / max(width, height)  # the engine would shrink it anyway; render less
-        if width * height * scale * scale > settings.limits.max_image_pixels:
-            scale = (settings.limits.max_image_pixels / (width * height)) ** 0.5
-        bitmap = page.render(scale=scale, grayscale=True)
-        image = bitmap.to_pil().copy()  # detach from pdfium's buffer before closing
-        bitmap.close()
-        page.close()
-        return image
-    finally:
-        document.close()
-
-
 class _Plumber:
     """pdfplumber, opened only if some page needs a second opinion."""
 
@@ -137,7 +93,7 @@ def _too_many_pages(path: Path, count: int, settings) -> TooLarge:
 
 
 def extract(path: Path, settings, fmt: str = "pdf") -> Extracted:
-    document = _open(path)
+    document = open_pdf(path)
     warnings: list[str] = []
     pages: list[Page | None] = []
     to_ocr: list[int] = []

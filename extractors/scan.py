@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from extractors import geometry, ocr
+from extractors import geometry, ocr, pages
 from extractors.cleanup import clean, ocr_punctuation
 from extractors.errors import ExtractionError
 
@@ -37,10 +37,8 @@ class PageResult:
 
 def _load(job: PageJob, settings) -> Image.Image:
     if job.kind == "pdf":
-        from extractors.pdf import render_page
-        return render_page(job.path, job.index, settings)
-    from extractors.image import load_frame
-    return load_frame(job.path, job.index, settings)
+        return pages.render_page(job.path, job.index, settings)
+    return pages.load_frame(job.path, job.index, settings)
 
 
 def prepare(image: Image.Image, settings) -> tuple[Image.Image, geometry.Pose]:

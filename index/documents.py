@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pipeline.errors import InvalidValue
+from core.errors import InvalidValue
 
 # Values an office writes in the 密级 column of an ordinary document. Anything else that is set
 # counts as 涉密: when in doubt the body stays out of the index.

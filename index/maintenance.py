@@ -36,8 +36,8 @@ from index.schema import SCHEMA_VERSION
 from index.writer import (LOCK_TIMEOUT, create_empty, create_or_open, current_dir, directory_lock, document_fields,
                           generation_dirs, next_generation, open_index, open_path, open_writer, write_current,
                           write_documents)
-from pipeline.errors import InvalidValue
-from pipeline.settings import Settings
+from core.errors import InvalidValue
+from core.settings import Settings
 
 CHECKPOINT = "REINDEX.json"
 PARALLEL_MIN = 200  # smaller chunks are not worth starting writer processes for

@@ -17,7 +17,7 @@ from index.query import build_plan
 from index.snippets import snippet
 from index.understand import IssuerBook
 from index.writer import current_dir, open_path
-from pipeline.settings import Settings
+from core.settings import Settings
 
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000

@@ -36,7 +36,7 @@ from index.errors import IndexBusy, IndexUnavailable
 from index.fastwrite import FastMpWriter, FastSegmentWriter
 from index.numbers import archive_key, number_key
 from index.schema import SCHEMA_VERSION, build_schema
-from pipeline.settings import Settings
+from core.settings import Settings
 
 LOCK_TIMEOUT = 60.0
 LOCK_DELAY = 0.05

@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from pipeline.files import durable_copy, sha256_of
-from pipeline.settings import Settings
+from core.settings import Settings
 from registry import ledger
 from registry.ledger import Entry
 

@@ -2,69 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import socket
 import sys
-from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.errors import EXIT_SOME_QUARANTINED, AuditChainBroken, InvalidValue, WenshuError
-from pipeline.settings import Settings, load_settings
-
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="wenshu 文书：收发文登记、阅办分流、归档与检索。")
-audit_app = typer.Typer(no_args_is_help=True, help="审计日志：查看与校验。")
-app.add_typer(audit_app, name="audit")
-
-
-@dataclass
-class Edge:
-    """What every command gets: the frozen settings and who is acting."""
-
-    settings: Settings
-    actor: str
-
-    @cached_property
-    def engine(self) -> Engine:
-        from registry.db import connect
-        return connect(self.settings.database_url)
-
-
-def default_actor() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    data: Annotated[Optional[Path], typer.Option("--data", help="Data directory (env WENSHU_DATA; default ./wenshu-data).")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (default DATA/wenshu.toml).")] = None,
-    actor: Annotated[Optional[str], typer.Option("--actor", help="Who is acting, for the audit log (default user@host).")] = None,
-) -> None:
-    ctx.obj = Edge(settings=load_settings(data_dir=data, config_file=config), actor=actor or default_actor())
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
-
+from core.errors import AuditChainBroken, Exit, InvalidValue, WenshuError
+from pipeline import cli_search, cli_watch  # noqa: F401  (their commands register on `app`)
+from pipeline.cli_app import Edge, app, audit_app, console, err_console, print_json
 
 @app.command()
 def init(ctx: typer.Context) -> None:
@@ -100,7 +51,7 @@ def ingest(
     index_registered(edge.engine, edge.settings,
                      [outcome.reg_no for outcome in outcomes if outcome.status == "registered"], edge.actor)
     if as_json:
-        _print_json([outcome.to_json() for outcome in outcomes])
+        print_json([outcome.to_json() for outcome in outcomes])
     else:
         table = Table("文件", "结果", "登记号", "说明")
         labels = {"registered": "已登记", "duplicate": "重复", "quarantined": "已隔离"}
@@ -109,7 +60,7 @@ def ingest(
             table.add_row(Path(outcome.path).name, labels[outcome.status], outcome.reg_no or "", note)
         console.print(table)
     if any(outcome.status == "quarantined" for outcome in outcomes):
-        raise typer.Exit(EXIT_SOME_QUARANTINED)
+        raise typer.Exit(Exit.SOME_QUARANTINED)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -138,7 +89,7 @@ def extract(
         raise InvalidValue(f"找不到文件：{path}", fix="Check the path.")
     extracted = extract_file(path, edge.settings)
     if as_json:
-        _print_json({"path": str(path), "format": extracted.format,
+        print_json({"path": str(path), "format": extracted.format,
                      "pages": [{"n": page.n, "method": page.method, "text": page.text} for page in extracted.pages],
                      "text": extracted.text, "warnings": list(extracted.warnings)})
         return
@@ -162,7 +113,7 @@ def show(
     edge: Edge = ctx.obj
     record = record_json(queries.get(edge.engine, reg_no), edge.settings, with_text=True)
     if as_json:
-        _print_json(record)
+        print_json(record)
         return
     table = Table(show_header=False)
     for key, value in record.items():
@@ -199,7 +150,7 @@ def log_command(
         if xlsx:
             err_console.print(f"已导出 {count} 条登记记录到 {xlsx}")
     elif as_json:
-        _print_json(list(rows))
+        print_json(list(rows))
     else:
         table = Table("登记号", "登记时间", "文种", "发文字号", "发文机关", "标题", "阅办", "状态")
         for row in rows:
@@ -292,7 +243,7 @@ def audit_log(
     with Session(edge.engine) as session:
         events = [audit.event_to_json(event) for event in audit.events(session, record)]
     if as_json:
-        _print_json(events)
+        print_json(events)
         return
     table = Table("序号", "时间 (UTC)", "操作人", "操作", "记录", "详情")
     for event in events:
@@ -300,10 +251,6 @@ def audit_log(
         table.add_row(str(event["seq"]), event["at"][:19], event["actor"], event["action"],
                       event["record"] or "", json.dumps(details, ensure_ascii=False)[:80])
     console.print(table)
-
-
-# Commands that live in their own modules register themselves on `app` when imported.
-from pipeline import cli_search, cli_watch  # noqa: E402,F401
 
 
 def main() -> None:

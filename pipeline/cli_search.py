@@ -10,12 +10,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from pipeline.cli import Edge, _print_json, app, console, err_console
+from core.errors import Exit
+from pipeline.cli_app import Edge, app, console, err_console, print_json
 
 index_app = typer.Typer(no_args_is_help=True, help="搜索索引：检查与修复。")
 app.add_typer(index_app, name="index")
-
-EXIT_INDEX_DRIFT = 16
 
 
 @app.command()
@@ -37,7 +36,7 @@ def search(
     result = index.search(edge.settings, query, limit=limit, page=page, doc_type=doc_type,
                           date_from=date_from, date_to=date_to, sort=sort)
     if as_json:
-        _print_json(result.to_json())
+        print_json(result.to_json())
         return
     understood = "，".join(f"{key}={value}" for key, value in result.understood_as.items() if value)
     console.print(f"共 {result.total} 条" + (f"（理解为：{escape(understood)}）" if understood else ""))
@@ -88,13 +87,13 @@ def index_check(
             records = {r["reg_no"]: r for r in all_records(edge.engine, edge.settings) if r["reg_no"] in wanted}
             repaired = index.fix(edge.settings, drift, records)
     if as_json:
-        _print_json({**drift.to_json(), "repaired": repaired})
+        print_json({**drift.to_json(), "repaired": repaired})
     else:
         console.print(f"缺失 {len(drift.missing)}，过期 {len(drift.stale)}，多余 {len(drift.orphans)}"
                       + (f"；索引无法读取：{escape(drift.error)}" if drift.error else ""))
         if fix:
             console.print("已重建索引。" if repaired == -1 else f"已修复 {repaired} 条。")
     if not fix and (drift.missing or drift.stale or drift.orphans or drift.error):
-        raise typer.Exit(EXIT_INDEX_DRIFT)
+        raise typer.Exit(Exit.INDEX_DRIFT)
 
 

@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.cli import Edge, app, console, err_console
-from pipeline.errors import EXIT_SOME_QUARANTINED, InvalidValue, NotFound
+from pipeline.cli_app import Edge, app, console, err_console
+from core.errors import Exit, InvalidValue, NotFound
 
 LABELS = {"registered": "已登记", "duplicate": "重复", "quarantined": "已隔离", "retry": "稍后重试",
           "released": "已放弃"}
@@ -123,9 +123,9 @@ def watch(
             watcher.run(once=once)
     except KeyboardInterrupt:
         err_console.print("已中断；未完成的文件下次启动时继续处理。")
-        raise typer.Exit(130) from None
+        raise typer.Exit(Exit.INTERRUPTED) from None
     if once and reporter.quarantined:
-        raise typer.Exit(EXIT_SOME_QUARANTINED)
+        raise typer.Exit(Exit.SOME_QUARANTINED)
 
 
 @app.command()
@@ -175,7 +175,7 @@ def retry(
     else:
         watcher.run(once=True, scan=False, claims=claims)
     if reporter.quarantined:
-        raise typer.Exit(EXIT_SOME_QUARANTINED)
+        raise typer.Exit(Exit.SOME_QUARANTINED)
 
 
 def _quarantined_files(settings) -> list[Path]:  # noqa: ANN001

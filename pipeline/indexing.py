@@ -15,8 +15,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 import index
-from pipeline.errors import WenshuError
-from pipeline.settings import Settings
+from core.errors import WenshuError
+from core.settings import Settings
 from registry import audit, records
 from registry.exports import record_json
 from registry.models import Document

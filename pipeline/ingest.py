@@ -21,7 +21,7 @@ from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
 from pipeline.files import dated_folder, place, put_in_store, sha256_of
 from pipeline.indexing import index_registered
-from pipeline.settings import Settings
+from core.settings import Settings
 from pipeline.understand import Rules, Understanding, load_rules, understand
 from registry import queries, records
 

@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from pipeline.claims import Claim, Claimer, Moved
 from pipeline.ingest import Context, Outcome
 from pipeline.readiness import ReadinessTracker, is_ignored, is_ignored_folder
-from pipeline.settings import Settings, WatchSettings
+from core.settings import Settings, WatchSettings
 from pipeline.workers import Crashed, Finished, Task, WorkerPool, WorkerSetup
 from registry import ledger
 from registry.audit import utc_now

@@ -27,8 +27,8 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
-from pipeline.errors import WenshuError
-from pipeline.settings import Settings
+from core.errors import Exit, WenshuError
+from core.settings import Settings
 from registry.ledger import Entry
 
 PR_SET_PDEATHSIG = 1
@@ -131,6 +131,8 @@ def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
 
 class WorkersFailed(WenshuError):
     """Worker processes die as they start: nothing could be processed."""
+
+    exit_code = Exit.WORKERS_FAILED
 
 
 @dataclass

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from pipeline.settings import Settings
+from core.settings import Settings
 from registry.audit import as_utc
 from registry.models import Document
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from pipeline.settings import Settings
+from core.settings import Settings
 from registry.audit import Action, as_utc
 from registry.models import Document
 from registry.writing import WriteTransaction

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import NotFound
-from pipeline.settings import Settings
+from core.errors import NotFound
+from core.settings import Settings
 from registry.models import Document
 
 

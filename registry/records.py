@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from pipeline.errors import InvalidValue, NotFound
-from pipeline.settings import Settings
+from core.errors import InvalidValue, NotFound
+from core.settings import Settings
 from registry import audit, filing, ledger, queries
 from registry.audit import Action
 from registry.models import Document

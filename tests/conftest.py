@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from pipeline.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.settings import Settings
+from core.settings import Settings
 from pipeline.understand import checks as initial_review
 from pipeline.understand import classify, deadline, docnumber, form, senders
 from pipeline.understand.doctype import detect

@@ -2,7 +2,7 @@
 
 ``load_rules(settings)`` reads the shipped ``rules.toml`` and ``<data_dir>/rules.toml`` if it
 exists (tables merge key by key; lists and strings replace), refuses unknown keys with a
-:class:`~pipeline.errors.ConfigError`, and returns a frozen :class:`Rules` whose regular
+:class:`~core.errors.ConfigError`, and returns a frozen :class:`Rules` whose regular
 expressions are compiled. The result is cached per data directory and override file
 modification time, so calling it for every document costs a ``stat``.
 """
@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from pipeline.errors import ConfigError
-from pipeline.settings import Settings, deep_merge, read_toml
+from core.errors import ConfigError
+from core.settings import Settings, deep_merge, read_toml
 
 RULES_FILE_NAME = "rules.toml"
 DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",

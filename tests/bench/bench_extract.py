@@ -34,7 +34,7 @@ GOALS: list[tuple[str, str, str, bool | None]] = []  # (metric, measured, goal, 
 
 
 def _settings(**ocr):
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings(data_dir=tempfile.mkdtemp(prefix="wenshu-bench-"), env={})
     return settings.model_copy(update={"ocr": settings.ocr.model_copy(update=ocr)}) if ocr else settings
@@ -329,7 +329,7 @@ def bench_workers(work: Path, pages: int) -> None:
 _MEMORY_PROBE = """
 import sys, time
 from extractors import extract
-from pipeline.settings import load_settings
+from core.settings import load_settings
 
 def status(key):
     with open("/proc/self/status") as handle:

@@ -66,13 +66,13 @@ def _born_digital(folder: Path) -> list[Path]:
 
 
 def _settings(data: Path):
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
     return load_settings(data_dir=data, env={})
 
 
 @functools.cache
 def _pool_settings():
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
     return load_settings(data_dir=tempfile.gettempdir(), env={})
 
 
@@ -359,7 +359,7 @@ def bench_scans(tmp: Path) -> None:
     elapsed = max(_stamp(o["at"]) for o in outcomes) - started
     pipeline_ppm = len(pages) / elapsed * 60
     extract_ppm = len(pages) / _pool_time(files, WORKERS) * 60
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
     engine_name = load_settings(data_dir=data, env={}).ocr.engine
     row(f"scanned pages ({len(pages)} pages in {len(files)} files, {engine_name}, {WORKERS} processes): "
         "running watcher vs raw engine", f"{pipeline_ppm:.1f} pages/min", f"raw {raw_ppm:.1f} pages/min",
@@ -373,7 +373,7 @@ def bench_scans(tmp: Path) -> None:
 # --- 3. latency ---------------------------------------------------------------------------------
 
 def bench_latency(tmp: Path, count: int = 10) -> None:
-    from pipeline.settings import WatchSettings
+    from core.settings import WatchSettings
 
     print("latency of a running watcher", flush=True)
     delay = WatchSettings().stable_seconds

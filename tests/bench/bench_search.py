@@ -417,7 +417,7 @@ def run_queries(settings, records: list[dict], rounds: int) -> tuple[dict[str, l
 
 
 def bench(size: int, *, chunk: int, procs: int, rounds: int) -> dict:
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
 
     print(f"\n--- {size:,} documents ---", flush=True)
     started = time.perf_counter()

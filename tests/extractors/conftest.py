@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractors import Extracted, extract
-from pipeline.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

@@ -114,7 +114,7 @@ def test_samples_folder_is_small():
 def test_exif_orientation_is_applied(tmp_path, base_settings):
     from PIL import Image
 
-    from extractors.image import load_frame
+    from extractors.pages import load_frame
 
     path = tmp_path / "phone.jpg"
     exif = Image.Exif()

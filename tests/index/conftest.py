@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index import index_documents
-from pipeline.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"

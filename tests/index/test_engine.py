@@ -42,7 +42,7 @@ def test_phrases_over_long_posting_lists_match_whoosh(tmp_path, corpus):
     import random
 
     from index import index_documents
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
 
     rnd = random.Random(5)
     pieces = ["危险化学品", "化学品安全", "危险", "实验室", "安全检查", "学品危", "危险化学", "品安"]

@@ -96,7 +96,7 @@ def test_interrupted_reindex_resumes(settings, corpus):
 
 CRASH = """
     import os, sys
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
     from tests.index.conftest import load_corpus
     from index import index_documents
     import whoosh.index, whoosh.filedb.filestore
@@ -132,7 +132,7 @@ def test_crash_during_commit_leaves_a_usable_index(settings, corpus, point):
 
 WRITER_LOOP = """
     import sys
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
     from tests.index.conftest import load_corpus
     from index import index_documents
 
@@ -167,7 +167,7 @@ def test_killed_writers_never_break_the_index(settings, corpus):
 
 CONCURRENT = """
     import sys
-    from pipeline.settings import load_settings
+    from core.settings import load_settings
     from tests.index.conftest import load_corpus
     from index import index_documents
 

@@ -11,7 +11,7 @@ from index import IndexDoc, QueryError, delete_documents, index_documents, searc
 from index.errors import IndexUnavailable
 from index.search import _searcher
 from index.writer import document_fields
-from pipeline.errors import WenshuError
+from core.errors import WenshuError
 
 from .conftest import TODAY
 

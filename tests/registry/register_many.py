@@ -6,7 +6,7 @@ Run as a separate process: python register_many.py DATA_DIR DATABASE_URL WORKER 
 import hashlib
 import sys
 
-from pipeline.settings import load_settings
+from core.settings import load_settings
 from registry.db import connect
 from registry.records import Intake, register
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import InvalidValue
+from core.errors import InvalidValue
 from registry import audit
 from registry.db import connect
 from registry.models import Document

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.settings import Settings
+from core.settings import Settings
 from pipeline.understand import Understanding, load_rules, understand
 
 LABELLED = Path(__file__).resolve().parent / "labelled"

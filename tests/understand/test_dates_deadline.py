@@ -37,7 +37,7 @@ def test_year_rolls_forward():
 
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory):
-    from pipeline.settings import Settings
+    from core.settings import Settings
     return load_rules(Settings(data_dir=tmp_path_factory.mktemp("data")))
 
 

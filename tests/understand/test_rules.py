@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.errors import ConfigError
+from core.errors import ConfigError
 from pipeline.understand import load_rules, understand
 from pipeline.understand.rules import university_of
 

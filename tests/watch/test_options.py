@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from pipeline.settings import WatchSettings, load_settings
+from core.settings import WatchSettings, load_settings
 from pipeline.watch import watch_options
 
 

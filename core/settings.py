@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import ConfigError
+from core.errors import ConfigError
 
 CONFIG_FILE_NAME = "wenshu.toml"
 DEFAULT_DATA_DIR = "wenshu-data"

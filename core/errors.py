@@ -1,0 +1,102 @@
+"""The one exception hierarchy of wenshu, and the one table of its exit codes.
+
+Every error carries the process exit code it maps to and a fix-it message for the person at
+the keyboard. The CLI turns them into output in exactly one place (``pipeline.cli.main``).
+Exit codes are part of the CLI contract: ``EXIT_CODES`` is the table, each code has one
+meaning, and ``tests/test_docs.py`` checks that docs/cli.md lists exactly these.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    OK = 0
+    BUG = 1
+    USAGE = 2
+    SETTINGS = 3
+    SOME_QUARANTINED = 4
+    NOT_FOUND = 5
+    AUDIT_CHAIN_BROKEN = 6
+    DATABASE = 7
+    INVALID_VALUE = 9
+    UNSUPPORTED = 10
+    ENCRYPTED = 11
+    CORRUPT = 12
+    EMPTY = 13
+    TOO_LARGE = 14
+    MISSING_ENGINE = 15
+    INDEX_DRIFT = 16
+    INDEX_UNAVAILABLE = 17
+    WORKERS_FAILED = 18
+    INTERRUPTED = 130
+
+
+EXIT_CODES: dict[Exit, str] = {
+    Exit.OK: "success (for `ingest`: every file registered or recognised as a duplicate)",
+    Exit.BUG: "unexpected internal error (a bug: please report it with the output)",
+    Exit.USAGE: "wrong command-line usage",
+    Exit.SETTINGS: "invalid settings (file, environment or flags)",
+    Exit.SOME_QUARANTINED: "at least one file was quarantined (`ingest`, `watch --once`, `retry`); the others were processed",
+    Exit.NOT_FOUND: "not found (registration number, quarantined file)",
+    Exit.AUDIT_CHAIN_BROKEN: "`audit verify`: the audit chain is broken; the first broken event is named",
+    Exit.DATABASE: "database unreachable or cannot be migrated",
+    Exit.INVALID_VALUE: "an invalid value on the command line, or a malformed search query",
+    Exit.UNSUPPORTED: "`extract`: unsupported format",
+    Exit.ENCRYPTED: "`extract`: encrypted",
+    Exit.CORRUPT: "`extract`: corrupt",
+    Exit.EMPTY: "`extract`: empty",
+    Exit.TOO_LARGE: "`extract`: too large",
+    Exit.MISSING_ENGINE: "`extract`: OCR engine missing",
+    Exit.INDEX_DRIFT: "`index check`: the index has drifted from the registry (`--fix` repairs)",
+    Exit.INDEX_UNAVAILABLE: "the search index is missing, unreadable or busy (`wenshu reindex` rebuilds it)",
+    Exit.WORKERS_FAILED: "the watcher's worker processes could not start",
+    Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
+}
+
+
+class WenshuError(Exception):
+    """Base of all expected failures."""
+
+    exit_code: int = Exit.BUG
+
+    def __init__(self, message: str, *, fix: str | None = None, cause: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(WenshuError):
+    """Settings file, environment or flags are invalid."""
+
+    exit_code = Exit.SETTINGS
+
+
+class NotFound(WenshuError):
+    """A registration number or file that was asked for does not exist."""
+
+    exit_code = Exit.NOT_FOUND
+
+
+class AuditChainBroken(WenshuError):
+    """``wenshu audit verify`` found an altered, missing or foreign event."""
+
+    exit_code = Exit.AUDIT_CHAIN_BROKEN
+
+
+class DatabaseError(WenshuError):
+    """The registry database cannot be reached or migrated."""
+
+    exit_code = Exit.DATABASE
+
+
+class InvalidValue(WenshuError):
+    """A value given on the command line cannot be used (bad date, unknown field...)."""
+
+    exit_code = Exit.INVALID_VALUE
+

@@ -1,0 +1,74 @@
+"""The shared vocabulary: the values the register holds, defined once.
+
+Every package that reads, writes, indexes or queries these values imports them from here, so
+that the 文种 the understanding finds, the registry accepts, the index filters on and the query
+parser recognises are one list. Values are Chinese as the office writes them (they are what the
+register stores and the CLI contract prints).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# 党政机关公文处理工作条例 第八条: the fifteen 文种. 其他 is the register's value for anything else.
+DOC_TYPES: tuple[str, ...] = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告",
+                              "请示", "批复", "议案", "函", "纪要")
+OTHER_TYPE = "其他"
+DOC_TYPE_VALUES: tuple[str, ...] = (*DOC_TYPES, OTHER_TYPE)
+# Words printed or typed for a 文种 that are not its register value.
+DOC_TYPE_ALIASES: dict[str, str] = {"复函": "函", "公函": "函", "来函": "函", "会议纪要": "纪要", "令": "命令"}
+
+ROUTES: tuple[str, ...] = ("阅件", "办件")
+READ_ITEM, ACTION_ITEM = ROUTES
+
+DIRECTIONS: tuple[str, ...] = ("收文", "发文")
+INCOMING, OUTGOING = DIRECTIONS
+
+# GB/T 9704 密级, highest first.
+SECRECY_LEVELS: tuple[str, ...] = ("绝密", "机密", "秘密")
+# GB/T 9704 紧急程度 as the register stores them.
+URGENCIES: tuple[str, ...] = ("特急", "加急", "特提", "平急")
+# 急件 is printed and typed for urgency too; it is read, never stored.
+URGENCY_WORDS: tuple[str, ...] = (*URGENCIES, "急件")
+
+# Values an office writes in the 密级 column of an ordinary document. Anything else that is set
+# counts as 涉密: when in doubt the body stays out of the index and out of every export.
+NOT_SECRET = frozenset({"", "无", "非密", "公开", "普通", "不涉密", "none", "null", "-", "—"})
+
+
+def is_secret(secrecy: str | None) -> bool:
+    """Whether a record with this 密级 is 涉密 (its body text is withheld everywhere)."""
+    return secrecy is not None and secrecy.strip().lower() not in NOT_SECRET
+
+
+class Status(StrEnum):
+    """What became of one file: the ``status`` of ``ingest --json``, ``watch --json`` and
+    ``retry --json`` (the CLI contract)."""
+
+    REGISTERED = "registered"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    RETRY = "retry"  # the watcher tries again later: not final yet
+    RELEASED = "released"  # the file vanished from work/ (removed by hand): the claim ended without it
+    ABANDONED = "abandoned"  # the claim is not ours any more (our watcher died): nothing was done
+
+
+class ClaimState(StrEnum):
+    """The state of an intake-ledger row (``registry/ledger.py``)."""
+
+    CLAIMED = "claimed"
+    DONE = "done"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    RELEASED = "released"
+
+
+FINAL_CLAIM_STATES: tuple[ClaimState, ...] = (ClaimState.DONE, ClaimState.DUPLICATE, ClaimState.QUARANTINED,
+                                              ClaimState.RELEASED)
+
+
+class RecordStatus(StrEnum):
+    """A register record's status (``status`` in ``log --json``)."""
+
+    REGISTERED = "已登记"
+    VOID = "已作废"

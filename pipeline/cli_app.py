@@ -1,0 +1,63 @@
+"""The `wenshu` command's shared parts: the typer app, the consoles, and what every command gets
+(``Edge``). The command modules (``cli``, ``cli_search``, ``cli_watch``) add their commands to
+``app``; ``cli.main`` is the entry point."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from core.settings import Settings, load_settings
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="wenshu 文书：收发文登记、阅办分流、归档与检索。")
+audit_app = typer.Typer(no_args_is_help=True, help="审计日志：查看与校验。")
+app.add_typer(audit_app, name="audit")
+
+
+@dataclass
+class Edge:
+    """What every command gets: the frozen settings and who is acting."""
+
+    settings: Settings
+    actor: str
+
+    @cached_property
+    def engine(self) -> Engine:
+        from registry.db import connect
+        return connect(self.settings.database_url)
+
+
+def default_actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Data directory (env WENSHU_DATA; default ./wenshu-data).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (default DATA/wenshu.toml).")] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Who is acting, for the audit log (default user@host).")] = None,
+) -> None:
+    ctx.obj = Edge(settings=load_settings(data_dir=data, config_file=config), actor=actor or default_actor())
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
