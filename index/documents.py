@@ -8,14 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.errors import InvalidValue
-
-# Values an office writes in the 密级 column of an ordinary document. Anything else that is set
-# counts as 涉密: when in doubt the body stays out of the index.
-NOT_SECRET = frozenset({"", "无", "非密", "公开", "普通", "不涉密", "none", "null", "-", "—"})
-
-
-def is_secret(secrecy: str | None) -> bool:
-    return secrecy is not None and secrecy.strip().lower() not in NOT_SECRET
+from core.vocab import is_secret
 
 
 def _text(value: Any) -> str | None:

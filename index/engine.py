@@ -385,10 +385,6 @@ class Evaluator:
             matched &= values <= datetime_to_long(q.enddate)
         return matched, matched.astype(float) if scored else None
 
-    def _Not(self, q, scored):
-        m, _ = self.evaluate(q.query, False)
-        return ~m, (~m).astype(float) if scored else None
-
 
 @dataclass
 class Found:

@@ -30,8 +30,9 @@ from index.analysis import HAN, bigrams, normalize, words
 from index.errors import QueryError
 from index.numbers import archive_key, canonical_number, number_key
 from index.syntax import Part, as_date, parse_date_value, split_query
-from index.understand import (DOC_TYPE_WORDS, DOC_TYPES, ROUTES, SECRECY_LEVELS, URGENCIES, IssuerBook,
-                              understand_text)
+from core.vocab import (ACTION_ITEM, DIRECTIONS, DOC_TYPES, INCOMING, OUTGOING, READ_ITEM, SECRECY_LEVELS,
+                        URGENCY_WORDS)
+from index.understand import DOC_TYPE_WORDS, IssuerBook, understand_text
 
 TITLE_BOOST = 3.0
 NUMBER_BOOST = 5.0
@@ -213,23 +214,31 @@ def _enum(values: list[str], allowed: dict[str, list[str]], label: str, choices:
 
 
 _DOC_TYPE_VALUES = {word: [t] for word, t in DOC_TYPE_WORDS.items()}
-_DIRECTION_VALUES = {"收文": ["收文"], "收": ["收文"], "来文": ["收文"], "发文": ["发文"], "发": ["发文"]}
-_ROUTE_VALUES = {"办件": ["办件"], "阅件": ["阅件"], "办": ["办件"], "阅": ["阅件"]}
-_URGENCY_VALUES = {**{u: [u] for u in URGENCIES}, "紧急": list(URGENCIES)}
+_DIRECTION_VALUES = {INCOMING: [INCOMING], "收": [INCOMING], "来文": [INCOMING], OUTGOING: [OUTGOING],
+                     "发": [OUTGOING]}
+_ROUTE_VALUES = {ACTION_ITEM: [ACTION_ITEM], READ_ITEM: [READ_ITEM], "办": [ACTION_ITEM], "阅": [READ_ITEM]}
+# 紧急 asks for every urgency word, 急件 included; 急件 is offered as a value too.
+_URGENCY_VALUES = {**{u: [u] for u in URGENCY_WORDS}, "紧急": list(URGENCY_WORDS)}
 _SECRECY_VALUES = {**{s: [s] for s in SECRECY_LEVELS}}
+# The values an error message offers. 办件 before 阅件, as it has always been printed.
+_DOC_TYPE_CHOICES = "、".join(DOC_TYPES)
+_DIRECTION_CHOICES = "、".join(DIRECTIONS)
+_ROUTE_CHOICES = "、".join((ACTION_ITEM, READ_ITEM))
+_URGENCY_CHOICES = "、".join(URGENCY_WORDS)
+_SECRECY_CHOICES = "、".join((*SECRECY_LEVELS, "涉密", "非密"))
 
 
 def _add_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
     name, value, negated = part.field, part.text, part.negated
     sign = "-" if negated else ""
     if name == "doc_type":
-        plan.add_terms("doc_type", _enum(_values(value), _DOC_TYPE_VALUES, "文种", "、".join(DOC_TYPES)), negated)
+        plan.add_terms("doc_type", _enum(_values(value), _DOC_TYPE_VALUES, "文种", _DOC_TYPE_CHOICES), negated)
     elif name == "direction":
-        plan.add_terms("direction", _enum(_values(value), _DIRECTION_VALUES, "收发类别", "收文、发文"), negated)
+        plan.add_terms("direction", _enum(_values(value), _DIRECTION_VALUES, "收发类别", _DIRECTION_CHOICES), negated)
     elif name == "route":
-        plan.add_terms("route", _enum(_values(value), _ROUTE_VALUES, "办理类别", "、".join(ROUTES)), negated)
+        plan.add_terms("route", _enum(_values(value), _ROUTE_VALUES, "办理类别", _ROUTE_CHOICES), negated)
     elif name == "urgency":
-        plan.add_terms("urgency", _enum(_values(value), _URGENCY_VALUES, "紧急程度", "、".join(URGENCIES)), negated)
+        plan.add_terms("urgency", _enum(_values(value), _URGENCY_VALUES, "紧急程度", _URGENCY_CHOICES), negated)
     elif name == "secrecy":
         values = _values(value)
         if values in (["涉密"], ["是"]):
@@ -237,7 +246,7 @@ def _add_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None
         elif values in (["非密"], ["否"], ["无"]):
             plan.add_terms("secret", ["0"], negated)
         else:
-            plan.add_terms("secrecy", _enum(values, _SECRECY_VALUES, "密级", "绝密、机密、秘密、涉密、非密"), negated)
+            plan.add_terms("secrecy", _enum(values, _SECRECY_VALUES, "密级", _SECRECY_CHOICES), negated)
     elif name == "issuer":
         queries = []
         for v in _values(value):
@@ -356,7 +365,7 @@ def build_plan(query: str, *, issuers: IssuerBook, today: date, doc_type: str | 
             pending.append(_add_bare(plan, part, issuers, today))
     flush()
     if doc_type:
-        plan.add_terms("doc_type", _enum(_values(doc_type), _DOC_TYPE_VALUES, "文种", "、".join(DOC_TYPES)))
+        plan.add_terms("doc_type", _enum(_values(doc_type), _DOC_TYPE_VALUES, "文种", _DOC_TYPE_CHOICES))
     start, end = as_date(date_from, "date_from"), as_date(date_to, "date_to")
     if start and end and start > end:
         raise QueryError(f"开始日期 {start} 晚于结束日期 {end}。")

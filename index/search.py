@@ -71,12 +71,6 @@ def _searcher(settings: Settings, *, reopen: bool = False):
     return entry.ix, entry.fresh()
 
 
-def close_searchers() -> None:
-    """Release this thread's cached searchers (tests; before deleting an index directory)."""
-    for entry in _local.__dict__.pop("searchers", {}).values():
-        entry.close()
-
-
 @dataclass(frozen=True)
 class Hit:
     reg_no: str

@@ -17,18 +17,13 @@ from datetime import date, timedelta
 
 import rjieba
 
+from core.vocab import DOC_TYPE_ALIASES, DOC_TYPES, INCOMING, OUTGOING, ROUTES, SECRECY_LEVELS, URGENCY_WORDS
 from index.analysis import normalize
 
-DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
-             "批复", "议案", "函", "纪要")
-# Words that name a 文种 without being its registry value.
-DOC_TYPE_WORDS = {**{t: t for t in DOC_TYPES}, "复函": "函", "公函": "函", "来函": "函",
-                  "会议纪要": "纪要", "令": "命令"}
-ROUTES = ("办件", "阅件")
-URGENCIES = ("特急", "加急", "特提", "平急", "急件")
-SECRECY_LEVELS = ("绝密", "机密", "秘密")
-
-_URGENCY_WORDS = {**{u: [u] for u in URGENCIES}, "紧急": list(URGENCIES)}
+# Every word that names a 文种, to its register value.
+DOC_TYPE_WORDS = {**{t: t for t in DOC_TYPES}, **DOC_TYPE_ALIASES}
+# 紧急 asks for every urgency word, 急件 included (as it always has).
+_URGENCY_WORDS = {**{u: [u] for u in URGENCY_WORDS}, "紧急": list(URGENCY_WORDS)}
 # Filler a clerk types around what they want. Multi-character fillers and 的/了 separate text;
 # single characters are dropped only where a phrase starts (帮我找…, 查…), because elsewhere
 # they are often the end of a word jieba does not know (碳中和 is cut 碳中/和).
@@ -272,14 +267,14 @@ def understand_text(text: str, *, issuers: IssuerBook, today: date) -> Understan
 
     received = [m.span() for m in _RECEIVE.finditer(text)]
     if "来函" in text:
-        _add(result.doc_types, ["函"])
+        _add(result.doc_types, [DOC_TYPE_WORDS["来函"]])
     text = _cut_out(text, received)
     sent = [m.span() for m in _SEND.finditer(text)]
     text = _cut_out(text, sent)
     if received:
-        result.directions = ["收文"]
+        result.directions = [INCOMING]
     elif sent:
-        result.directions = ["发文"]
+        result.directions = [OUTGOING]
 
     found = issuers.find(text)
     for _, _, names in found:

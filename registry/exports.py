@@ -44,7 +44,9 @@ def record_json(document: Document, settings: Settings, *, with_text: bool = Fal
     if with_text:
         for name in DETAIL_FIELDS:
             record[name] = document.details.get(name, [])
-        # 涉密 documents never leave the registry with their body text.
+        # 涉密 documents never leave the registry with their body text. Any 密级 set withholds it,
+        # stricter than core.vocab.is_secret (which lets 无, 非密, 公开 ... through): the column
+        # has no constraint, so a row written outside understand/correct may hold such a word.
         record["text"] = None if document.secrecy else document.text
     return record
 

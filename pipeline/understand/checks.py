@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core.vocab import OTHER_TYPE
 from pipeline.understand.rules import Rules
 
 SECRET_NOTICE = "涉密文件，应走机要渠道，正文不进入检索索引"
@@ -38,7 +39,7 @@ def collect(*, doc_type: str, number_problems: tuple[str, ...], is_own: bool, si
         if not copy_no:
             checks.append("涉密公文应标注份号")
     checks.extend(number_problems)
-    if doc_type == "其他":
+    if doc_type == OTHER_TYPE:
         return tuple(checks)
     if not has_date:
         checks.append("未找到成文日期")

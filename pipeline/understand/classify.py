@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.vocab import ACTION_ITEM, READ_ITEM
 from pipeline.understand.rules import Rules
 
 TITLE_WEIGHT = 3
@@ -81,7 +82,7 @@ def department(*, doc_org: str | None, issuer: str | None, recipients: tuple[str
 
 def route(*, doc_type: str, urgency: str | None, deadline_text: str | None, body: str,
           rules: Rules) -> tuple[str, tuple[str, ...]]:
-    default = rules.route_defaults.get(doc_type, "阅件")
+    default = rules.route_defaults.get(doc_type, READ_ITEM)
     if doc_type not in rules.cue_types:
         note = rules.route_notes.get(doc_type)
         return default, (f"文种「{doc_type}」默认{default}" + (f"：{note}" if note else ""),)
@@ -89,13 +90,13 @@ def route(*, doc_type: str, urgency: str | None, deadline_text: str | None, body
         reasons = [f"文种「{doc_type}」标注「{urgency}」：紧急公文须明确办理时限，即时办理"]
         if deadline_text:
             reasons.append(f"办理要求：{deadline_text}")
-        return "办件", tuple(reasons)
+        return ACTION_ITEM, tuple(reasons)
     if deadline_text:
-        return "办件", (f"文种「{doc_type}」含办理要求：{deadline_text}",)
+        return ACTION_ITEM, (f"文种「{doc_type}」含办理要求：{deadline_text}",)
     if m := rules.action_re.search(body):
-        return "办件", (f"文种「{doc_type}」含办理要求：{_around(body, m.start(), m.end())}",)
+        return ACTION_ITEM, (f"文种「{doc_type}」含办理要求：{_around(body, m.start(), m.end())}",)
     if m := rules.info_re.search(body):
-        return "阅件", (f"文种「{doc_type}」仅告知：{_around(body, m.start(), m.end())}",)
+        return READ_ITEM, (f"文种「{doc_type}」仅告知：{_around(body, m.start(), m.end())}",)
     return default, (f"文种「{doc_type}」未见办理要求，默认{default}",)
 
 

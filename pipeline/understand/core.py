@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.settings import Settings
+from core.vocab import ACTION_ITEM, OTHER_TYPE, is_secret
 from pipeline.understand import checks as initial_review
 from pipeline.understand import classify, deadline, docnumber, form, senders
 from pipeline.understand.doctype import detect
@@ -35,7 +36,7 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     body_lines = lines[head.body_start:]
     body_flat = "".join(body_lines)
     doc_type, _how = detect(head.title_word, head.header, body_flat, rules)
-    is_document = doc_type != "其他"
+    is_document = doc_type != OTHER_TYPE
 
     tail = read_tail(lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
                      head.meeting_date_line)
@@ -89,7 +90,7 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     route, why_route = classify.route(doc_type=doc_type, urgency=head.urgency,
                                       deadline_text=first.text if first else None, body=body, rules=rules)
     due = None
-    if route == "办件":
+    if route == ACTION_ITEM:
         due = first or deadline.from_urgency(head.urgency, today or written or tail.printed_date, rules)
         if due and not first:
             why_route = (*why_route, f"未写明期限，按紧急程度{due.text}")
@@ -138,5 +139,5 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
         retention_code=period_code,
         references=tuple(references),
         checks=checks,
-        is_secret=head.secrecy is not None,
+        is_secret=is_secret(head.secrecy),
     )

@@ -14,7 +14,6 @@ MONTH = r"1[0-2]|0?[1-9]"
 AR = re.compile(rf"(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*[日号]")
 CN = re.compile(r"(?P<y>[〇○◯零O0一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月\s*"
                 r"(?P<d>三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
-MD = re.compile(rf"(?<![\d年])(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*[日号]")
 # tesseract (chi_sim+eng) on a short right-aligned line: 年 -> 4/47/4F, 月 -> A/7/H, 日 -> H/B/0
 OCR = re.compile(rf"(?P<y>20\d{{2}})\s*[人]?\s*(?:年|4F|47|4|F)\s*(?P<m>{MONTH})\s*(?:月|A|7|H|F)?\s*"
                  rf"(?P<d>{DAY})\s*(?:日|H|B|目|0)")

@@ -4,6 +4,7 @@ header. Nothing found: 其他 (not a 公文: an article, a sign-in sheet, an inv
 
 from __future__ import annotations
 
+from core.vocab import OTHER_TYPE
 from pipeline.understand.rules import Rules
 
 
@@ -22,4 +23,4 @@ def detect(title_word: str | None, header: tuple[str, ...], body: str, rules: Ru
         return rules.closings[key], f"结束语「{closing.group(0)}」"
     if any(line.endswith("纪要") for line in header):
         return "纪要", "版头为纪要"
-    return "其他", "未见公文标题、文种用语"
+    return OTHER_TYPE, "未见公文标题、文种用语"

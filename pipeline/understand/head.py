@@ -10,17 +10,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.vocab import DOC_TYPE_ALIASES, DOC_TYPES, SECRECY_LEVELS, URGENCY_WORDS
 from pipeline.understand import dates, docnumber
 from pipeline.understand.docnumber import DocNumber
 
-COPY_NO = re.compile(r"^(?:份号\s*[:：]?\s*)?(\d{6})$")
-SECRECY = re.compile(r"^(?:密级\s*[:：]\s*)?(绝密|机密|秘密|绝秘|机秘)\s*(?:[★☆*＊]|[^\d\s])?\s*"
-                     r"(?:(\d{1,2})\s*(年|个月)|(长期))?$")
-URGENCY = re.compile(r"^(?:紧急程度\s*[:：]\s*)?(特急|加急|特提|平急|急件)$")
 _SECRECY_TYPOS = {"绝秘": "绝密", "机秘": "机密"}
+COPY_NO = re.compile(r"^(?:份号\s*[:：]?\s*)?(\d{6})$")
+SECRECY = re.compile(rf"^(?:密级\s*[:：]\s*)?({'|'.join((*SECRECY_LEVELS, *_SECRECY_TYPOS))})\s*(?:[★☆*＊]|[^\d\s])?\s*"
+                     r"(?:(\d{1,2})\s*(年|个月)|(长期))?$")
+URGENCY = re.compile(rf"^(?:紧急程度\s*[:：]\s*)?({'|'.join(URGENCY_WORDS)})$")
 
-TYPE_WORDS = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
-              "议案", "复函", "函", "纪要", "令")
+# The aliases a title may end with: …的复函 is a 函, a 令 a 命令. 公函, 来函 and 会议纪要 are what
+# people call a document, not how its title ends, so they are not title words.
+_TITLE_ALIASES = ("复函", "令")
+assert set(_TITLE_ALIASES) <= set(DOC_TYPE_ALIASES)
+# An alias that ends with its 文种 (复函, 函) goes just before it, the others after every 文种: the
+# order the alternation has always had.
+TYPE_WORDS: tuple[str, ...] = (
+    *(word for kind in DOC_TYPES for word in (*(a for a in _TITLE_ALIASES if a.endswith(kind)), kind)),
+    *(a for a in _TITLE_ALIASES if not a.endswith(DOC_TYPES)))
 TITLE_END = re.compile(rf"({'|'.join(TYPE_WORDS)})$")
 _NOT_TITLE = re.compile(r"[：:。；;，]|[\[【(（〔]\s*20\d{2}\s*[\]】)）〕j]\s*[第#]?\d"
                         r"|(?:(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z]).*){2}"   # OCR garbage: 「PRK ASCE」

@@ -23,13 +23,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from core.errors import ConfigError
 from core.settings import Settings, deep_merge, read_toml
+from core.vocab import DOC_TYPE_VALUES, DOC_TYPES
 
 RULES_FILE_NAME = "rules.toml"
-DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
-             "议案", "函", "纪要")
-ROUTES = ("阅件", "办件")
-LEVELS = ("本单位", "上级", "下级", "其他")
-_TYPES_AND_OTHER = (*DOC_TYPES, "其他")
 
 
 # --- the file's schema ----------------------------------------------------------------------
@@ -67,8 +63,8 @@ class _Route(_Table):
     @model_validator(mode="after")
     def _known_types(self) -> "_Route":
         for name in (*self.defaults, *self.cue_types, *self.notes):
-            if name not in _TYPES_AND_OTHER:
-                raise ValueError(f"{name!r} is not a 文种 (use one of {'、'.join(_TYPES_AND_OTHER)})")
+            if name not in DOC_TYPE_VALUES:
+                raise ValueError(f"{name!r} is not a 文种 (use one of {'、'.join(DOC_TYPE_VALUES)})")
         return self
 
 
@@ -156,7 +152,7 @@ class _RulesFile(_Table):
                 if name not in self.departments:
                     raise ValueError(f"retention rule {n}: unknown department {name!r}")
             for name in rule.doc_types or ():
-                if name not in _TYPES_AND_OTHER:
+                if name not in DOC_TYPE_VALUES:
                     raise ValueError(f"retention rule {n}: {name!r} is not a 文种")
         if not self.retention.rules or any(
                 getattr(self.retention.rules[-1], f) is not None

@@ -27,17 +27,6 @@ class Doc:
     flat: str                # all lines joined without separators (wrapped sentences rejoin)
     offsets: tuple[int, ...]  # start of each line in ``flat``
 
-    def line_of(self, pos: int) -> int:
-        """Index of the line holding character ``pos`` of ``flat``."""
-        lo, hi = 0, len(self.offsets) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.offsets[mid] <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
-
 
 def normalize_chars(text: str) -> str:
     return text.translate(_FULLWIDTH)
