@@ -5,10 +5,25 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from tests.watch.helpers import WatchProcess, documents, files_under, wait_until, wenshu, write_docx, write_txt
+
+PROBE = "探针.txt"
+
+
+def _until_watching(data: Path, watcher: WatchProcess, timeout: float = 60) -> None:
+    """Until the watcher is really watching: it registered a probe file put in the inbox first.
+
+    A running process is not enough (``poll() is None`` holds from the first instant). The
+    watcher starts its observers before its first scan and handles nothing before both, so a
+    processed probe means that files arriving from now on can be found only by the observer
+    (these tests set --rescan-interval 3600)."""
+    write_txt(data / "inbox" / PROBE, 100)
+    wait_until(lambda: watcher.process.poll() is not None or PROBE in {d["file_name"] for d in documents(data)},
+               timeout, message="the watcher to register the probe file")
+    assert watcher.process.poll() is None, f"the watcher exited ({watcher.process.returncode}): {watcher.errors()}"
+    assert not (data / "inbox" / PROBE).exists()
 
 
 def test_the_polling_observer_finds_files_without_inotify_or_rescans(tmp_path):
@@ -17,14 +32,15 @@ def test_the_polling_observer_finds_files_without_inotify_or_rescans(tmp_path):
     watcher = WatchProcess(data, ("--workers", "1", "--polling", "--poll-interval", "0.5",
                                   "--stable-seconds", "0.5", "--rescan-interval", "3600"))
     try:
-        wait_until(lambda: watcher.process.poll() is None, 5)
+        _until_watching(data, watcher)
         write_txt(data / "inbox" / "网络共享.txt", 1)
         (data / "outbox" / "2026-11-28").mkdir()
         write_docx(data / "outbox" / "2026-11-28" / "发文.docx", 2)
-        wait_until(lambda: len(documents(data)) == 2, 30, message="both files")
+        wait_until(lambda: len(documents(data)) == 3, 30, message="both files")
     finally:
         assert watcher.terminate() == 0, watcher.errors()
-    assert {d["direction"] for d in documents(data)} == {"收文", "发文"}
+    found = {d["file_name"]: d["direction"] for d in documents(data)}
+    assert found == {PROBE: "收文", "网络共享.txt": "收文", "发文.docx": "发文"}
 
 
 def test_a_folder_moved_in_whole_is_processed(tmp_path):
@@ -37,12 +53,12 @@ def test_a_folder_moved_in_whole_is_processed(tmp_path):
         write_txt(scanner / f"扫描{n}.txt", n)
     write_txt(scanner / "上午" / "扫描9.txt", 9)
     try:
-        wait_until(lambda: watcher.process.poll() is None, 5)
-        time.sleep(2)  # the observer is up
+        _until_watching(data, watcher)
         (tmp_path / "scanner-output" / "2026-11-28").rename(data / "inbox" / "2026-11-28")
-        wait_until(lambda: len(documents(data)) == 4, 30, message="the files of the moved folder")
+        wait_until(lambda: len(documents(data)) == 5, 30, message="the files of the moved folder")
     finally:
         assert watcher.terminate() == 0, watcher.errors()
+    assert {d["file_name"] for d in documents(data)} == {PROBE, "扫描0.txt", "扫描1.txt", "扫描2.txt", "扫描9.txt"}
 
 
 def test_an_inbox_that_links_to_another_file_system_works(tmp_path):
