@@ -1,28 +1,29 @@
 """``understand(text, settings)``: a 公文's text in, its elements and the office's decisions out.
 
-The recipe: normalise -> 版头 and title -> 文种 -> signature block and 版记 -> own number and
-cited numbers -> business area -> deadline -> 阅件/办件 -> 保管期限 -> 初审 checks. Pure: no I/O
-except the (cached) rules file when ``rules`` is not given.
+The recipe: normalise -> 版头 and title -> signature block and 版记 -> then the ``STEPS``: 文种 ->
+发文机关 -> own number -> cited numbers -> title -> business area -> dates and deadlines ->
+阅件/办件 -> 保管期限 -> 初审 checks. Pure: no I/O except the (cached) rules file when ``rules``
+is not given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from core.settings import Settings
 from core.vocab import ACTION_ITEM, OTHER_TYPE, is_secret
 from pipeline.understand import checks as initial_review
 from pipeline.understand import classify, deadline, docnumber, form, senders
+from pipeline.understand.deadline import Deadline
+from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
-from pipeline.understand.head import cjk_ratio, read_head
+from pipeline.understand.head import Head, cjk_ratio, read_head
 from pipeline.understand.model import Understanding
 from pipeline.understand.rules import Rules, load_rules
-from pipeline.understand.tail import read_tail
-from pipeline.understand.text import canonical_title, flow, prepare
-
-
-def _names_us(text: str, rules: Rules) -> bool:
-    return any(name in text for name in rules.own_names)
+from pipeline.understand.tail import Tail, read_tail
+from pipeline.understand.text import Doc, canonical_title, flow, prepare
 
 
 def understand(text: str, settings: Settings, rules: Rules | None = None, *,
@@ -31,113 +32,206 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     written deadline is due that day (else on its 成文日期)."""
     rules = rules or load_rules(settings)
     doc = prepare(form.as_document(text) or text)
-    lines = doc.lines
-    head = read_head(lines)
-    body_lines = lines[head.body_start:]
-    body_flat = "".join(body_lines)
-    doc_type, _how = detect(head.title_word, head.header, body_flat, rules)
-    is_document = doc_type != OTHER_TYPE
-
-    tail = read_tail(lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
+    head = read_head(doc.lines)
+    tail = read_tail(doc.lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
                      head.meeting_date_line)
-    body = flow(lines[head.body_start: max(head.body_start, tail.end_of_body)]) or body_flat
+    draft = _Draft(doc=doc, rules=rules, today=today, head=head, tail=tail)
+    for step in STEPS:
+        step(draft)
+    return _understanding(draft)
 
-    # 发文机关: the 版头, the 纪要 organ line, the 署名, or the title's 「X关于」
-    issuer = None
-    if is_document:
-        title_prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
-        for candidate in (head.header[0] if head.header else None, head.meeting_organ, tail.signature,
-                          title_prefix):
-            if candidate and cjk_ratio(candidate) >= 0.7:
-                issuer = candidate
-                break
 
-    corrections: list[str] = []
-    if issuer and (known := senders.correct(issuer, rules)):
-        corrections.append(f"发文机关「{issuer}」疑为识别错误，已按来文单位名录校正为「{known}」")
-        issuer = known
+@dataclass(slots=True)
+class _Draft:
+    """What ``understand`` has found so far: each step reads what the steps before it found and
+    fills in its own fields."""
 
-    number = head.number
-    if number is None and head.number_hint and (code := senders.only_code(issuer, rules)):
-        year, seq, printed = head.number_hint
-        number = docnumber.DocNumber(
+    doc: Doc
+    rules: Rules
+    today: date | None
+    head: Head
+    tail: Tail
+    doc_type: str = OTHER_TYPE
+    body: str = ""                     # the body as sentences (``flow``), without 版头 and 版记
+    issuer: str | None = None
+    corrections: tuple[str, ...] = ()  # 初审 notes on values corrected from the rules' lists
+    number: DocNumber | None = None
+    is_own: bool = False
+    references: tuple[str, ...] = ()
+    title: str | None = None
+    recipients: tuple[str, ...] = ()
+    department: str = ""
+    department_code: str = ""
+    written: date | None = None        # 成文日期 (a 公文's only)
+    deadlines: list[Deadline] = field(default_factory=list)
+    route: str = ""
+    why_route: tuple[str, ...] = ()
+    due: Deadline | None = None
+    retention: str = ""
+    retention_code: str = ""
+    checks: tuple[str, ...] = ()
+
+    @property
+    def is_document(self) -> bool:
+        return self.doc_type != OTHER_TYPE
+
+
+def _names_us(text: str, rules: Rules) -> bool:
+    return any(name in text for name in rules.own_names)
+
+
+def _find_doc_type(d: _Draft) -> None:
+    """文种, and the body text the later steps read."""
+    lines, start = d.doc.lines, d.head.body_start
+    flat_body = "".join(lines[start:])
+    d.doc_type, _how = detect(d.head.title_word, d.head.header, flat_body, d.rules)
+    d.body = flow(lines[start: max(start, d.tail.end_of_body)]) or flat_body
+
+
+def _find_issuer(d: _Draft) -> None:
+    """发文机关: the 版头, the 纪要 organ line, the 署名, or the title's 「X关于」, whichever comes
+    first and reads as Chinese; then put right by the list of senders if OCR misread it."""
+    if not d.is_document:
+        return
+    head = d.head
+    title_prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
+    candidates = (head.header[0] if head.header else None, head.meeting_organ, d.tail.signature, title_prefix)
+    d.issuer = next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+    if d.issuer and (known := senders.correct(d.issuer, d.rules)):
+        d.corrections = (f"发文机关「{d.issuer}」疑为识别错误，已按来文单位名录校正为「{known}」",)
+        d.issuer = known
+
+
+def _find_doc_number(d: _Draft) -> None:
+    """发文字号 (an unreadable 代字 is the issuer's, when the issuer has only one), and whether
+    the document is the office's own."""
+    number, hint = d.head.number, d.head.number_hint
+    if number is None and hint and (code := senders.only_code(d.issuer, d.rules)):
+        year, seq, printed = hint
+        number = DocNumber(
             f"{code}〔{year}〕{seq}号", printed, code, year, seq,
-            (f"发文字号「{printed}」机关代字无法识别，按来文单位「{issuer}」推定为「{code}」",))
-    own_prefixes = tuple(rules.own_names)
-    is_own = bool(issuer and issuer in rules.own_units) or bool(
-        number and number.org.startswith(own_prefixes))
+            (f"发文字号「{printed}」机关代字无法识别，按来文单位「{d.issuer}」推定为「{code}」",))
+    d.number = number
+    d.is_own = bool(d.issuer and d.issuer in d.rules.own_units) or bool(
+        number and number.org.startswith(tuple(d.rules.own_names)))
 
+
+def _find_references(d: _Draft) -> None:
+    """The 发文字号 the text cites, in order, without its own."""
     references: list[str] = []
-    for _pos, cited in docnumber.find_all(doc.flat, doc.offsets):
-        if (number is None or cited.canonical != number.canonical) and cited.canonical not in references:
+    for _pos, cited in docnumber.find_all(d.doc.flat, d.doc.offsets):
+        if (d.number is None or cited.canonical != d.number.canonical) and cited.canonical not in references:
             references.append(cited.canonical)
+    d.references = tuple(references)
 
-    title = canonical_title(head.title) if head.title else None
-    if not is_document and title is None and lines:
-        title = canonical_title(lines[0]) if len(lines[0]) <= 60 else None
 
-    recipients = head.recipients or tail.main_to
-    dept, dept_code, _why_dept = classify.department(
-        doc_org=number.org if number else None, issuer=issuer, recipients=recipients, is_own=is_own,
-        title=title, body=body, rules=rules)
+def _find_title(d: _Draft) -> None:
+    """The title; a text that is not a 公文 is named by its first line, if that is short."""
+    head, lines = d.head, d.doc.lines
+    d.title = canonical_title(head.title) if head.title else None
+    if not d.is_document and d.title is None and lines:
+        d.title = canonical_title(lines[0]) if len(lines[0]) <= 60 else None
 
-    written = tail.date if is_document else None
+
+def _assign_department(d: _Draft) -> None:
+    d.recipients = d.head.recipients or d.tail.main_to
+    d.department, d.department_code, _why = classify.department(
+        doc_org=d.number.org if d.number else None, issuer=d.issuer, recipients=d.recipients,
+        is_own=d.is_own, title=d.title, body=d.body, rules=d.rules)
+
+
+def _find_dates(d: _Draft) -> None:
+    """成文日期, and the deadlines the body sets."""
+    d.written = d.tail.date if d.is_document else None
     # a date printed without its year takes the year of the 成文日期, else of the 印发日期, the
     # registration day or the 发文字号
-    base = written or tail.printed_date or today or (date(number.year, 1, 1) if number else None)
-    found = deadline.find(body, base, rules)
-    first = found[0] if found else None
-    route, why_route = classify.route(doc_type=doc_type, urgency=head.urgency,
-                                      deadline_text=first.text if first else None, body=body, rules=rules)
-    due = None
-    if route == ACTION_ITEM:
-        due = first or deadline.from_urgency(head.urgency, today or written or tail.printed_date, rules)
-        if due and not first:
-            why_route = (*why_route, f"未写明期限，按紧急程度{due.text}")
+    base = d.written or d.tail.printed_date or d.today or (date(d.number.year, 1, 1) if d.number else None)
+    d.deadlines = deadline.find(d.body, base, d.rules)
 
-    level = classify.issuer_level(issuer, is_own, rules)
-    addressed = (any(_names_us(r, rules) for r in recipients) or _names_us(title or "", rules)
-                 or any(ref.startswith(own_prefixes) for ref in references))
-    period, period_code, _why_period = classify.retention(
-        doc_type=doc_type, level=level, department=dept, addressed_to_us=addressed,
-        mentions_us=_names_us(doc.flat, rules), title=title, rules=rules)
 
-    checks = initial_review.collect(
-        doc_type=doc_type, number_problems=number.problems if number else (), is_own=is_own,
-        signer=head.signer, has_date=written is not None, secrecy=head.secrecy,
-        secrecy_period=head.secrecy_period, copy_no=head.copy_no, title=title, body=body,
-        weekday_problems=tuple(d.weekday_mismatch for d in found if d.weekday_mismatch), rules=rules)
-    checks = (*checks, *corrections)
+def _decide_route(d: _Draft) -> None:
+    """阅件 or 办件; a 办件 is due by its earliest deadline, else by its urgency."""
+    first = d.deadlines[0] if d.deadlines else None
+    d.route, d.why_route = classify.route(doc_type=d.doc_type, urgency=d.head.urgency,
+                                          deadline_text=first.text if first else None, body=d.body,
+                                          rules=d.rules)
+    if d.route != ACTION_ITEM:
+        return
+    d.due = first or deadline.from_urgency(d.head.urgency, d.today or d.written or d.tail.printed_date, d.rules)
+    if d.due and not first:
+        d.why_route = (*d.why_route, f"未写明期限，按紧急程度{d.due.text}")
 
+
+def _decide_retention(d: _Draft) -> None:
+    """保管期限, from who wrote it, to whom, and whether it concerns the office."""
+    rules = d.rules
+    own_prefixes = tuple(rules.own_names)
+    level = classify.issuer_level(d.issuer, d.is_own, rules)
+    addressed = (any(_names_us(r, rules) for r in d.recipients) or _names_us(d.title or "", rules)
+                 or any(ref.startswith(own_prefixes) for ref in d.references))
+    d.retention, d.retention_code, _why = classify.retention(
+        doc_type=d.doc_type, level=level, department=d.department, addressed_to_us=addressed,
+        mentions_us=_names_us(d.doc.flat, rules), title=d.title, rules=rules)
+
+
+def _review(d: _Draft) -> None:
+    """初审 warnings, then the notes on corrected values."""
+    head = d.head
+    found = initial_review.collect(
+        doc_type=d.doc_type, number_problems=d.number.problems if d.number else (), is_own=d.is_own,
+        signer=head.signer, has_date=d.written is not None, secrecy=head.secrecy,
+        secrecy_period=head.secrecy_period, copy_no=head.copy_no, title=d.title, body=d.body,
+        weekday_problems=tuple(x.weekday_mismatch for x in d.deadlines if x.weekday_mismatch),
+        rules=d.rules)
+    d.checks = (*found, *d.corrections)
+
+
+# The recipe, in order: each step needs only what the steps before it found.
+STEPS: tuple[Callable[[_Draft], None], ...] = (
+    _find_doc_type,
+    _find_issuer,
+    _find_doc_number,
+    _find_references,
+    _find_title,
+    _assign_department,
+    _find_dates,
+    _decide_route,
+    _decide_retention,
+    _review,
+)
+
+
+def _understanding(d: _Draft) -> Understanding:
+    head, tail, number, due = d.head, d.tail, d.number, d.due
     return Understanding(
-        doc_type=doc_type,
+        doc_type=d.doc_type,
         doc_number=number.canonical if number else None,
         doc_number_printed=number.printed if number else None,
-        issuer=issuer,
-        issuer_short=classify.issuer_short(issuer, is_own, rules),
-        title=title,
-        date=written,
+        issuer=d.issuer,
+        issuer_short=classify.issuer_short(d.issuer, d.is_own, d.rules),
+        title=d.title,
+        date=d.written,
         secrecy=head.secrecy,
         secrecy_period=head.secrecy_period,
         copy_no=head.copy_no,
         urgency=head.urgency,
         signer=head.signer,
-        recipients=recipients,
+        recipients=d.recipients,
         attachments=tail.attachments,
         contact=tail.contact,
         cc=tail.cc,
         printed_by=tail.printed_by,
         printed_date=tail.printed_date,
-        is_own=is_own,
-        route=route,
-        why_route=why_route,
+        is_own=d.is_own,
+        route=d.route,
+        why_route=d.why_route,
         deadline=due.value if due else None,
         deadline_text=due.text if due else None,
-        department=dept,
-        department_code=dept_code,
-        retention=period,
-        retention_code=period_code,
-        references=tuple(references),
-        checks=checks,
+        department=d.department,
+        department_code=d.department_code,
+        retention=d.retention,
+        retention_code=d.retention_code,
+        references=d.references,
+        checks=d.checks,
         is_secret=is_secret(head.secrecy),
     )

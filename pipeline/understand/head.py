@@ -138,38 +138,54 @@ def _find_title(lines: tuple[str, ...], start: int, number_line: int | None) -> 
     return None
 
 
-def read_head(lines: tuple[str, ...]) -> Head:
-    marks, start = _marks(lines)
+def _find_any_number(lines: tuple[str, ...], start: int
+                     ) -> tuple[DocNumber | None, int | None, tuple[int, int, str] | None]:
+    """(发文字号, its line, None), or for a number whose 代字 OCR lost (None, its line, hint)."""
     number, number_line = _find_number(lines, start)
     hint = None
     if number is None:
         hint, number_line = _find_garbled_number(lines, start)
+    return number, number_line, hint
+
+
+def _title_span(lines: tuple[str, ...], start: int, number_line: int | None) -> tuple[int, int] | None:
     span = _find_title(lines, start, number_line)
     if span and number_line is not None and span[0] <= number_line < span[1]:
-        span = (number_line + 1, span[1])
-    title_start = span[0] if span else (number_line + 1 if number_line is not None else start)
+        span = (number_line + 1, span[1])   # the title starts below a 发文字号 it seemed to hold
+    return span
 
-    header_end = number_line if number_line is not None and number_line < title_start else title_start
+
+def _header(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """发文机关标志 lines, 「文件」 removed; a 签发人 line or non-Chinese noise is not one."""
     header = []
-    for line in lines[start:header_end]:
+    for line in lines:
         name = _HEADER_SUFFIX.sub("", line).strip()
         if len(name) >= 2 and cjk_ratio(name) >= CJK_RATIO_MIN and not SIGNER.search(name):
             header.append(name)
+    return tuple(header)
 
-    signer = None
-    if number_line is not None:
-        for line in lines[max(0, number_line - 1): number_line + 2]:
-            if m := SIGNER.search(line):
-                signer = "、".join(re.split(r"\s+|[、，,]", m.group(1)))
-                break
 
-    title = title_word = None
-    if span:
-        title = "".join(lines[span[0]: span[1] + 1])
-        title_word = TITLE_END.search(lines[span[1]]).group(1)
+def _signer(lines: tuple[str, ...], number_line: int | None) -> str | None:
+    """签发人, on the 发文字号 line or next to it; names joined with 、."""
+    if number_line is None:
+        return None
+    for line in lines[max(0, number_line - 1): number_line + 2]:
+        if m := SIGNER.search(line):
+            return "、".join(re.split(r"\s+|[、，,]", m.group(1)))
+    return None
 
-    # after the title: 纪要 期号 and organ/date line, the 发文字号 of a 纪要, then 主送
-    after = span[1] + 1 if span else title_start
+
+def _title(lines: tuple[str, ...], span: tuple[int, int] | None) -> tuple[str | None, str | None]:
+    """The title's text and the 文种 word it ends with."""
+    if not span:
+        return None, None
+    return "".join(lines[span[0]: span[1] + 1]), TITLE_END.search(lines[span[1]]).group(1)
+
+
+def _meeting_line(lines: tuple[str, ...], after: int, number_line: int | None
+                  ) -> tuple[str | None, int | None, int]:
+    """A 纪要's organ/date line within the three lines below its title, skipping its 期号 and
+    发文字号: (organ, the line, the first line after them)."""
     meeting_organ = meeting_line = None
     i = after
     while i < min(len(lines), after + 3):
@@ -185,16 +201,31 @@ def read_head(lines: tuple[str, ...]) -> Head:
                 i += 1
                 continue
         break
-    recipients: tuple[str, ...] = ()
-    body_start = i
+    return meeting_organ, meeting_line, i
+
+
+def _recipients(lines: tuple[str, ...], i: int) -> tuple[tuple[str, ...], int]:
+    """主送 (a short line ending in a colon) at line ``i``, and where the body starts."""
     if i < len(lines):
         line = lines[i]
         if line.endswith(("：", ":")) and "。" not in line and len(line) <= 80:
-            recipients = split_names(line)
-            body_start = i + 1
+            return split_names(line), i + 1
+    return (), i
+
+
+def read_head(lines: tuple[str, ...]) -> Head:
+    marks, start = _marks(lines)
+    number, number_line, hint = _find_any_number(lines, start)
+    span = _title_span(lines, start, number_line)
+    title_start = span[0] if span else (number_line + 1 if number_line is not None else start)
+    header_end = number_line if number_line is not None and number_line < title_start else title_start
+    title, title_word = _title(lines, span)
+    # after the title: 纪要 期号 and organ/date line, the 发文字号 of a 纪要, then 主送
+    meeting_organ, meeting_line, below = _meeting_line(lines, span[1] + 1 if span else title_start, number_line)
+    recipients, body_start = _recipients(lines, below)
     return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
                 secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
-                header=tuple(header), number=number, number_line=number_line, number_hint=hint,
-                signer=signer,
+                header=_header(lines[start:header_end]), number=number, number_line=number_line,
+                number_hint=hint, signer=_signer(lines, number_line),
                 title=title, title_lines=span, title_word=title_word, meeting_organ=meeting_organ,
                 meeting_date_line=meeting_line, recipients=recipients, body_start=body_start)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -238,65 +238,97 @@ def _alternation(words, *, flexible_comma: bool = False) -> re.Pattern:
 
 def _compile(raw: _RulesFile, university: str, own_names: tuple[str, ...],
              sources: tuple[str, ...]) -> Rules:
-    def pattern(text: str, where: str) -> re.Pattern:
-        try:
-            return re.compile(text.replace("{university}", re.escape(university)))
-        except re.error as exc:
-            raise ConfigError(f"rules: {where}: bad regular expression {text!r}: {exc}",
-                              fix=f"Correct the pattern in {sources[-1]}.") from exc
-
-    departments = []
-    keyword_departments: dict[str, list[str]] = {}
-    for name, dept in raw.departments.items():
-        doc_code = (pattern("|".join(f"(?:{c})" for c in dept.doc_codes), f"departments.{name}.doc_codes")
-                    if dept.doc_codes else None)
-        departments.append(Department(name, dept.code, doc_code, tuple(dept.senders), tuple(dept.keywords)))
-        for word in dept.keywords:
-            keyword_departments.setdefault(word, []).append(name)
-    d = raw.deadline
+    pattern = _pattern_compiler(university, sources)
+    departments, keyword_departments = _departments(raw.departments, pattern)
     return Rules(
         university=university,
         own_names=own_names,
         own_units=frozenset((*own_names, *(n + u for n in own_names for u in raw.issuer.own_units))),
-        aliases=MappingProxyType(dict(raw.doc_types.aliases)),
-        closing_re=_alternation(raw.doc_types.closings, flexible_comma=True),
-        closings=MappingProxyType({k.replace("，", ""): v for k, v in raw.doc_types.closings.items()}),
-        body_phrase_re=_alternation(raw.doc_types.body_phrases),
-        body_phrases=MappingProxyType(dict(raw.doc_types.body_phrases)),
-        route_defaults=MappingProxyType(dict(raw.route.defaults)),
-        cue_types=frozenset(raw.route.cue_types),
-        route_notes=MappingProxyType(dict(raw.route.notes)),
-        urgent=frozenset(raw.route.urgent),
-        action_re=_alternation(raw.route.action_cues),
-        info_re=_alternation(raw.route.info_cues),
-        urgency_days=MappingProxyType(dict(d.urgency_days)),
-        deadline_before_re=re.compile(f"(?:{_alternation(d.before).pattern})\\s*$"),
-        deadline_after_re=_alternation(d.after),
-        deadline_not_after_re=re.compile(f"^\\s*(?:{_alternation(d.not_after).pattern})"),
-        deadline_not_before_re=_alternation(d.not_before),
-        meeting_verb_re=_alternation(d.meeting_verbs),
-        attendance_re=_alternation(d.attendance),
+        **_doc_type_fields(raw.doc_types),
+        **_route_fields(raw.route),
+        **_deadline_fields(raw.deadline),
         secrecy_years=MappingProxyType(dict(raw.secrecy.default_years)),
         superiors=tuple(pattern(p, "issuer.superiors") for p in raw.issuer.superiors),
         short_names=tuple((pattern(p, "issuer.short"), r) for p, r in raw.issuer.short),
-        departments=tuple(departments),
+        departments=departments,
         keyword_re=_alternation(keyword_departments) if keyword_departments else None,
-        keyword_departments=MappingProxyType({k: tuple(v) for k, v in keyword_departments.items()}),
+        keyword_departments=MappingProxyType(keyword_departments),
         default_department=raw.departments_default.name,
         default_department_code=raw.departments_default.code,
         retention_codes=MappingProxyType(dict(raw.retention.codes)),
-        retention_rules=tuple(
-            RetentionRule(r.period, r.why, frozenset(r.level) if r.level else None,
-                          frozenset(r.doc_types) if r.doc_types else None,
-                          frozenset(r.departments) if r.departments else None,
-                          r.addressed_to_us, r.mentions_us, tuple(r.keywords) if r.keywords else None)
-            for r in raw.retention.rules),
+        retention_rules=tuple(_retention_rule(r) for r in raw.retention.rules),
         report_request_re=_alternation(raw.checks.report_requests, flexible_comma=True),
         matter_verb_re=_alternation(raw.checks.matter_verbs),
         senders=MappingProxyType({name.replace("{university}", university): tuple(codes)
                                   for name, codes in raw.senders.items()}),
         sources=sources,
     )
+
+
+def _pattern_compiler(university: str, sources: tuple[str, ...]) -> Callable[[str, str], re.Pattern]:
+    """Compiles a pattern of the rules file, {university} filled in; a bad one is the office's
+    to fix, so the error names the key and the file."""
+    def pattern(text: str, where: str) -> re.Pattern:
+        try:
+            return re.compile(text.replace("{university}", re.escape(university)))
+        except re.error as exc:
+            raise ConfigError(f"rules: {where}: bad regular expression {text!r}: {exc}",
+                              fix=f"Correct the pattern in {sources[-1]}.") from exc
+    return pattern
+
+
+def _departments(raw: dict[str, _Department], pattern: Callable[[str, str], re.Pattern]
+                 ) -> tuple[tuple[Department, ...], dict[str, tuple[str, ...]]]:
+    """The business areas in file order, and each keyword's areas."""
+    departments = []
+    keyword_departments: dict[str, list[str]] = {}
+    for name, dept in raw.items():
+        doc_code = (pattern("|".join(f"(?:{c})" for c in dept.doc_codes), f"departments.{name}.doc_codes")
+                    if dept.doc_codes else None)
+        departments.append(Department(name, dept.code, doc_code, tuple(dept.senders), tuple(dept.keywords)))
+        for word in dept.keywords:
+            keyword_departments.setdefault(word, []).append(name)
+    return tuple(departments), {k: tuple(v) for k, v in keyword_departments.items()}
+
+
+def _doc_type_fields(raw: _DocTypes) -> dict[str, Any]:
+    return dict(
+        aliases=MappingProxyType(dict(raw.aliases)),
+        closing_re=_alternation(raw.closings, flexible_comma=True),
+        closings=MappingProxyType({k.replace("，", ""): v for k, v in raw.closings.items()}),
+        body_phrase_re=_alternation(raw.body_phrases),
+        body_phrases=MappingProxyType(dict(raw.body_phrases)),
+    )
+
+
+def _route_fields(raw: _Route) -> dict[str, Any]:
+    return dict(
+        route_defaults=MappingProxyType(dict(raw.defaults)),
+        cue_types=frozenset(raw.cue_types),
+        route_notes=MappingProxyType(dict(raw.notes)),
+        urgent=frozenset(raw.urgent),
+        action_re=_alternation(raw.action_cues),
+        info_re=_alternation(raw.info_cues),
+    )
+
+
+def _deadline_fields(raw: _Deadline) -> dict[str, Any]:
+    return dict(
+        urgency_days=MappingProxyType(dict(raw.urgency_days)),
+        deadline_before_re=re.compile(f"(?:{_alternation(raw.before).pattern})\\s*$"),
+        deadline_after_re=_alternation(raw.after),
+        deadline_not_after_re=re.compile(f"^\\s*(?:{_alternation(raw.not_after).pattern})"),
+        deadline_not_before_re=_alternation(raw.not_before),
+        meeting_verb_re=_alternation(raw.meeting_verbs),
+        attendance_re=_alternation(raw.attendance),
+    )
+
+
+def _retention_rule(r: _RetentionRule) -> RetentionRule:
+    return RetentionRule(r.period, r.why, frozenset(r.level) if r.level else None,
+                         frozenset(r.doc_types) if r.doc_types else None,
+                         frozenset(r.departments) if r.departments else None,
+                         r.addressed_to_us, r.mentions_us, tuple(r.keywords) if r.keywords else None)
 
 
 # --- loading --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ lines together (「2026年11月5日抄送：…」, 「2026年9月15日(联系�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.understand import dates
@@ -53,78 +53,112 @@ def _printed_like(prefix: str, index: int, total: int, body_start: int) -> bool:
 
 def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | None) -> Tail:
     total = len(lines)
-    found: dict = {}
-    candidates: list[tuple[int, int, date]] = []        # (line, start, date)
-    adopted = None
+    scan = _scan_dates(lines, body_start)
+    line_no, start, value, kind = _pick_date(lines, scan, meeting_date_line)
+    signature = _signature(lines, line_no, start, body_start) if kind == "署名" else None
+    end_of_body = line_no if line_no is not None else total
+    if kind == "署名" and signature and not lines[line_no][:start].strip():
+        end_of_body = line_no - 1          # the 署名 line above the date is not body text
+    attachments, first_attachment = _attachments(lines, body_start)
+    if first_attachment is not None:
+        end_of_body = min(end_of_body, first_attachment)
+    contact = _contact(lines, line_no, body_start)
+    return Tail(date=value, date_line=line_no, date_kind=kind, signature=signature,
+                attachments=attachments, contact=contact,
+                cc=_first_names(lines, body_start, CC), main_to=_first_names(lines, body_start, MAIN_TO),
+                printed_by=scan.printed_by, printed_date=scan.printed_date, end_of_body=end_of_body)
+
+
+@dataclass
+class _DateScan:
+    candidates: list[tuple[int, int, date]] = field(default_factory=list)   # (line, start, date)
+    adopted: tuple[int, date] | None = None     # the first 「（…通过）」 line and its date
+    printed_date: date | None = None
+    printed_by: str | None = None
+
+
+def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
+    """Every date below the title that may be the 成文日期, the 通过 date, and the 印发 date."""
+    total = len(lines)
+    scan = _DateScan()
     for i in range(body_start, total):
         line = lines[i]
         if ADOPTED.match(line) and (d := dates.find_dates(line)):
-            adopted = adopted or (i, d[0][2])
+            scan.adopted = scan.adopted or (i, d[0][2])
             continue
         for start, end, value in dates.find_dates(line, ocr=True):
             prefix, suffix = line[:start], line[end:]
             if PRINTED.match(suffix) or _printed_like(prefix, i, total, body_start):
-                if "printed_date" not in found:
-                    found["printed_date"] = value
+                if scan.printed_date is None:
+                    scan.printed_date = value
                     by = prefix.strip()
-                    found["printed_by"] = by if by and cjk_ratio(by) >= 0.7 else None
+                    scan.printed_by = by if by and cjk_ratio(by) >= 0.7 else None
                 continue
             if _SENTENCE.search(prefix) or len(prefix.strip()) > 24:
                 continue
             if not (_SUFFIX_OK.match(suffix)
                     or (dates.find_dates(suffix, ocr=True) and not re.match(r"\s*[至到—\-~～]", suffix))):
                 continue
-            candidates.append((i, start, value))
-    kind = None
-    if candidates:
+            scan.candidates.append((i, start, value))
+    return scan
+
+
+def _pick_date(lines: tuple[str, ...], scan: _DateScan, meeting_date_line: int | None
+               ) -> tuple[int | None, int, date | None, str | None]:
+    """(line, start, 成文日期, kind): a signature-block date, else a 纪要's, else a 通过 date."""
+    total = len(lines)
+    if scan.candidates:
         # the first date-only line followed by 附注, 版记, an attachment page or the end; a
         # forwarded document or a table appended as 附件 carries dates of its own
         line_no, start, value = next(
-            (c for c in candidates if c[0] + 1 >= total or _AFTER_SIGNATURE.search(lines[c[0] + 1])),
-            candidates[-1])
-        kind = "署名"
-    elif meeting_date_line is not None and (d := dates.find_dates(lines[meeting_date_line])):
-        line_no, start, value = meeting_date_line, d[0][0], d[0][2]
-        kind = "纪要"
-    elif adopted:
-        (line_no, value), start = adopted, 0
-        kind = "通过"
-    else:
-        line_no, start, value = None, 0, None
+            (c for c in scan.candidates if c[0] + 1 >= total or _AFTER_SIGNATURE.search(lines[c[0] + 1])),
+            scan.candidates[-1])
+        return line_no, start, value, "署名"
+    if meeting_date_line is not None and (d := dates.find_dates(lines[meeting_date_line])):
+        return meeting_date_line, d[0][0], d[0][2], "纪要"
+    if scan.adopted:
+        (line_no, value) = scan.adopted
+        return line_no, 0, value, "通过"
+    return None, 0, None, None
 
-    signature = None
-    if kind == "署名":
-        before = lines[line_no][:start].strip()
-        before = re.sub(r"^[^\u4e00-\u9fff]+", "", before)
-        if len(before) >= 2 and cjk_ratio(before) >= 0.7:
-            signature = before
-        elif line_no > body_start:
-            above = re.sub(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$", "", lines[line_no - 1])
-            if _ORGAN_LINE.match(above) and cjk_ratio(above) >= 0.7 and not above.startswith("附件"):
-                signature = above
 
-    attachments: list[str] = []
-    end_of_body = line_no if line_no is not None else total
-    if kind == "署名" and signature and not lines[line_no][:start].strip():
-        end_of_body = line_no - 1
-    for i in range(body_start, total):
-        line = lines[i]
-        if not attachments and (m := ATTACHMENT.match(line)):
-            attachments.append(m.group(1).strip())
-            end_of_body = min(end_of_body, i)
+def _signature(lines: tuple[str, ...], line_no: int, start: int, body_start: int) -> str | None:
+    """署名: before the date on its line, else the organ's name on the line above."""
+    before = lines[line_no][:start].strip()
+    before = re.sub(r"^[^\u4e00-\u9fff]+", "", before)
+    if len(before) >= 2 and cjk_ratio(before) >= 0.7:
+        return before
+    if line_no > body_start:
+        above = re.sub(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$", "", lines[line_no - 1])
+        if _ORGAN_LINE.match(above) and cjk_ratio(above) >= 0.7 and not above.startswith("附件"):
+            return above
+    return None
+
+
+def _attachments(lines: tuple[str, ...], body_start: int) -> tuple[tuple[str, ...], int | None]:
+    """附件说明 (the first 「附件：」 line and the numbered lines under it), and its line."""
+    for i in range(body_start, len(lines)):
+        if m := ATTACHMENT.match(lines[i]):
+            attachments = [m.group(1).strip()]
             for nxt in lines[i + 1:]:
                 more = ATTACHMENT_MORE.match(nxt)
                 if not more:
                     break
                 attachments.append(more.group(1).strip())
-        if (m := CC.match(line)) and "cc" not in found:
-            found["cc"] = split_names(m.group(1))
-        if (m := MAIN_TO.match(line)) and "main_to" not in found:
-            found["main_to"] = split_names(m.group(1))
+            return tuple(attachments), i
+    return (), None
+
+
+def _first_names(lines: tuple[str, ...], body_start: int, pattern: re.Pattern) -> tuple[str, ...]:
+    """The names on the first line below ``body_start`` that ``pattern`` matches (抄送, 主送)."""
+    for line in lines[body_start:]:
+        if m := pattern.match(line):
+            return split_names(m.group(1))
+    return ()
+
+
+def _contact(lines: tuple[str, ...], line_no: int | None, body_start: int) -> str | None:
+    """附注's 联系人, in brackets from the 成文日期 on, else anywhere below the title."""
     text_after = "\n".join(lines[line_no:] if line_no is not None else lines[body_start:])
     contact = CONTACT.search(text_after) or CONTACT_LOOSE.search("\n".join(lines[body_start:]))
-    return Tail(date=value, date_line=line_no, date_kind=kind, signature=signature,
-                attachments=tuple(attachments), contact=contact.group(1).strip() if contact else None,
-                cc=found.get("cc", ()), main_to=found.get("main_to", ()),
-                printed_by=found.get("printed_by"), printed_date=found.get("printed_date"),
-                end_of_body=end_of_body)
+    return contact.group(1).strip() if contact else None
