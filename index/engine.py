@@ -403,25 +403,38 @@ def run(searcher, text: Q.Query | None, filters: Q.Query | None, mask: Q.Query |
         view = SegmentView(leaf, offset)
         if view.size == 0:
             continue
-        evaluator = Evaluator(searcher, view, stats)
-        matched = view.live.copy()
-        scores = None
-        if text is not None:
-            m, scores = evaluator.evaluate(text, scored=(sort == "relevance"))
-            matched &= m
-        if filters is not None:
-            matched &= evaluator.evaluate(filters, scored=False)[0]
-        if mask is not None:
-            matched &= ~evaluator.evaluate(mask, scored=False)[0]
-        docs = np.flatnonzero(matched)
+        docs, scores = _match_segment(Evaluator(searcher, view, stats), view, text, filters, mask, sort)
         doc_parts.append(docs + offset)
-        score_parts.append(scores[docs] if scores is not None else np.zeros(len(docs)))
+        score_parts.append(scores)
         if sort == "date":
             date_parts.append(view.column("date")[docs])
             reg_parts.append(view.column("registered_at")[docs])
     if not doc_parts:
         return Found(0, [], [])
-    docs = np.concatenate(doc_parts)
+    return _page(np.concatenate(doc_parts), score_parts, date_parts, reg_parts, sort=sort, first=first,
+                 count=count)
+
+
+def _match_segment(evaluator: Evaluator, view: SegmentView, text: Q.Query | None, filters: Q.Query | None,
+                   mask: Q.Query | None, sort: str) -> tuple[np.ndarray, np.ndarray]:
+    """One segment's live documents that match (segment docnums), and their scores (0 unscored)."""
+    matched = view.live.copy()
+    scores = None
+    if text is not None:
+        m, scores = evaluator.evaluate(text, scored=(sort == "relevance"))
+        matched &= m
+    if filters is not None:
+        matched &= evaluator.evaluate(filters, scored=False)[0]
+    if mask is not None:
+        matched &= ~evaluator.evaluate(mask, scored=False)[0]
+    docs = np.flatnonzero(matched)
+    return docs, scores[docs] if scores is not None else np.zeros(len(docs))
+
+
+def _page(docs: np.ndarray, score_parts: list, date_parts: list, reg_parts: list, *, sort: str, first: int,
+          count: int) -> Found:
+    """The requested page of ``docs`` (global docnums) in ``sort`` order; only the documents up to
+    the page's end are ranked."""
     total = len(docs)
     wanted = min(total, first + count)
     if sort == "date":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -227,68 +228,112 @@ _ROUTE_CHOICES = "、".join((ACTION_ITEM, READ_ITEM))
 _URGENCY_CHOICES = "、".join(URGENCY_WORDS)
 _SECRECY_CHOICES = "、".join((*SECRECY_LEVELS, "涉密", "非密"))
 
+# Adds what one ``字段:值`` part asks for to the plan.
+_FieldHandler = Callable[[Plan, Part, IssuerBook, date], None]
+
 
 def _add_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
-    name, value, negated = part.field, part.text, part.negated
-    sign = "-" if negated else ""
-    if name == "doc_type":
-        plan.add_terms("doc_type", _enum(_values(value), _DOC_TYPE_VALUES, "文种", _DOC_TYPE_CHOICES), negated)
-    elif name == "direction":
-        plan.add_terms("direction", _enum(_values(value), _DIRECTION_VALUES, "收发类别", _DIRECTION_CHOICES), negated)
-    elif name == "route":
-        plan.add_terms("route", _enum(_values(value), _ROUTE_VALUES, "办理类别", _ROUTE_CHOICES), negated)
-    elif name == "urgency":
-        plan.add_terms("urgency", _enum(_values(value), _URGENCY_VALUES, "紧急程度", _URGENCY_CHOICES), negated)
-    elif name == "secrecy":
-        values = _values(value)
-        if values in (["涉密"], ["是"]):
-            plan.add_terms("secret", ["1"], negated)
-        elif values in (["非密"], ["否"], ["无"]):
-            plan.add_terms("secret", ["0"], negated)
-        else:
-            plan.add_terms("secrecy", _enum(values, _SECRECY_VALUES, "密级", _SECRECY_CHOICES), negated)
-    elif name == "issuer":
-        queries = []
-        for v in _values(value):
-            names = issuers.resolve(v)
-            queries.extend(Q.Term("issuer", n) for n in names)
-            if not names:
-                queries.append(substring_query("issuer_bi", v))
-            plan.show(sign + "issuer", *(names or [v]))
-        plan.add_filter(_any_of(queries), negated)
-    elif name == "department":
-        plan.add_filter(_any_of([q for v in _values(value)
-                                 for q in (Q.Term("department", unicodedata.normalize("NFKC", v)),
-                                           substring_query("department_bi", v)) if q]), negated)
-        plan.show(sign + "department", *_values(value))
-    elif name in ("doc_number", "reg_no"):
-        canonical = canonical_number(value)
-        if canonical:
-            q = Q.Term(f"{name}_key", canonical)
-        else:
-            q = _any_of([Q.Term(f"{name}_key", number_key(value)), substring_query(f"{name}_bi", value)])
-        plan.add_filter(q, negated)
-        plan.show(sign + name, canonical or value)
-    elif name == "archive_code":
-        plan.add_filter(_any_of([Q.Term("archive_code", archive_key(value)), substring_query("archive_bi", value)]),
-                        negated)
-        plan.show(sign + "archive_code", value)
-    elif name in ("title", "body"):
-        if negated:
-            plan.add_filter(substring_query(SCOPES[name], value), True)
-            plan.show("-" + name, value)
-        else:
-            plan.add_text(value, name, literal=True)
-            plan.show(name, value)
-    elif name in ("date", "registered_at"):
-        if negated:
-            raise QueryError("日期条件不能用“-”排除，请直接写要查的范围。")
-        start, end = parse_date_value(value, today)
-        prefix = "" if name == "date" else "reg_"
-        if start:
-            plan.dates[prefix + "from"].append(start)
-        if end:
-            plan.dates[prefix + "to"].append(end)
+    handler = _FIELD_HANDLERS.get(part.field)
+    if handler is not None:
+        handler(plan, part, issuers, today)
+
+
+def _choice_field(allowed: dict[str, list[str]], label: str, choices: str) -> _FieldHandler:
+    """A field whose values come from a fixed list (文种, 收发, 阅办, 紧急程度)."""
+    def add(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+        plan.add_terms(part.field, _enum(_values(part.text), allowed, label, choices), part.negated)
+    return add
+
+
+def _secrecy_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    """A 密级, or 涉密/非密 (and 是/否/无) for any 密级 or none."""
+    values = _values(part.text)
+    if values in (["涉密"], ["是"]):
+        plan.add_terms("secret", ["1"], part.negated)
+    elif values in (["非密"], ["否"], ["无"]):
+        plan.add_terms("secret", ["0"], part.negated)
+    else:
+        plan.add_terms("secrecy", _enum(values, _SECRECY_VALUES, "密级", _SECRECY_CHOICES), part.negated)
+
+
+def _issuer_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    """Issuers by any of their names; a name the index does not know is matched as a substring."""
+    sign = "-" if part.negated else ""
+    queries = []
+    for v in _values(part.text):
+        names = issuers.resolve(v)
+        queries.extend(Q.Term("issuer", n) for n in names)
+        if not names:
+            queries.append(substring_query("issuer_bi", v))
+        plan.show(sign + "issuer", *(names or [v]))
+    plan.add_filter(_any_of(queries), part.negated)
+
+
+def _department_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    values = _values(part.text)
+    plan.add_filter(_any_of([q for v in values
+                             for q in (Q.Term("department", unicodedata.normalize("NFKC", v)),
+                                       substring_query("department_bi", v)) if q]), part.negated)
+    plan.show(("-" if part.negated else "") + "department", *values)
+
+
+def _number_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    """发文字号 or 收文号: exactly, when it reads as a number, else as part of one."""
+    name, value = part.field, part.text
+    canonical = canonical_number(value)
+    if canonical:
+        q = Q.Term(f"{name}_key", canonical)
+    else:
+        q = _any_of([Q.Term(f"{name}_key", number_key(value)), substring_query(f"{name}_bi", value)])
+    plan.add_filter(q, part.negated)
+    plan.show(("-" if part.negated else "") + name, canonical or value)
+
+
+def _archive_code_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    value = part.text
+    plan.add_filter(_any_of([Q.Term("archive_code", archive_key(value)), substring_query("archive_bi", value)]),
+                    part.negated)
+    plan.show(("-" if part.negated else "") + "archive_code", value)
+
+
+def _text_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    """标题: or 正文: text, matched literally; excluded text is a filter, not scored."""
+    name, value = part.field, part.text
+    if part.negated:
+        plan.add_filter(substring_query(SCOPES[name], value), True)
+        plan.show("-" + name, value)
+    else:
+        plan.add_text(value, name, literal=True)
+        plan.show(name, value)
+
+
+def _date_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> None:
+    if part.negated:
+        raise QueryError("日期条件不能用“-”排除，请直接写要查的范围。")
+    start, end = parse_date_value(part.text, today)
+    prefix = "" if part.field == "date" else "reg_"
+    if start:
+        plan.dates[prefix + "from"].append(start)
+    if end:
+        plan.dates[prefix + "to"].append(end)
+
+
+_FIELD_HANDLERS: dict[str, _FieldHandler] = {
+    "doc_type": _choice_field(_DOC_TYPE_VALUES, "文种", _DOC_TYPE_CHOICES),
+    "direction": _choice_field(_DIRECTION_VALUES, "收发类别", _DIRECTION_CHOICES),
+    "route": _choice_field(_ROUTE_VALUES, "办理类别", _ROUTE_CHOICES),
+    "urgency": _choice_field(_URGENCY_VALUES, "紧急程度", _URGENCY_CHOICES),
+    "secrecy": _secrecy_field,
+    "issuer": _issuer_field,
+    "department": _department_field,
+    "doc_number": _number_field,
+    "reg_no": _number_field,
+    "archive_code": _archive_code_field,
+    "title": _text_field,
+    "body": _text_field,
+    "date": _date_field,
+    "registered_at": _date_field,
+}
 
 
 def _add_bare(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> list[str]:

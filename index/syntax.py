@@ -74,37 +74,50 @@ def split_query(query: str) -> list[Part]:
             if value.strip():
                 parts.append(Part(value, quoted=True, negated=negated))
             continue
-        j = i
-        while j < n and not text[j].isspace() and text[j] not in _QUOTES:
-            if text[j] in _CLOSERS:
-                raise QueryError(f"引号不成对：“{text[i:j + 1]}”中的 {text[j]} 没有对应的开始引号。")
-            j += 1
-        token, i = text[i:j], j
+        token, i = _read_word(text, i)
         name, colon, value = token.partition(":")
         fieldname = FIELD_ALIASES.get(name.strip().lower()) if colon else None
         if fieldname is None:
             parts.append(Part(token, negated=negated))
             continue
-        quoted = False
-        if not value and i < n and text[i] in _QUOTES:
-            value, i = _read_quoted(text, i)
-            quoted = True
-        elif not value:
-            # 文种: 通知 (a space after the colon) still means 文种:通知.
-            k = i
-            while k < n and text[k].isspace():
-                k += 1
-            m = k
-            while m < n and not text[m].isspace():
-                m += 1
-            following = text[k:m]
-            if following and FIELD_ALIASES.get(following.partition(":")[0].lower()) is None \
-                    and following[0] not in _QUOTES:
-                value, i = following, m
+        value, quoted, i = _field_value(text, i, value)
         if not value.strip():
             raise QueryError(f"“{name}:”后面缺少要查找的内容，例如 {name}:{_EXAMPLES[fieldname]}")
         parts.append(Part(value.strip(), fieldname, quoted, negated))
     return parts
+
+
+def _read_word(text: str, i: int) -> tuple[str, int]:
+    """The unquoted word at ``i`` and where it ends; a closing quote inside it has no opener."""
+    j = i
+    while j < len(text) and not text[j].isspace() and text[j] not in _QUOTES:
+        if text[j] in _CLOSERS:
+            raise QueryError(f"引号不成对：“{text[i:j + 1]}”中的 {text[j]} 没有对应的开始引号。")
+        j += 1
+    return text[i:j], j
+
+
+def _field_value(text: str, i: int, value: str) -> tuple[str, bool, int]:
+    """(value, quoted, where it ends) of a ``字段:`` part whose word ends at ``i``: the text after
+    the colon, else a quoted phrase right after it, else the next word."""
+    n = len(text)
+    if value:
+        return value, False, i
+    if i < n and text[i] in _QUOTES:
+        value, i = _read_quoted(text, i)
+        return value, True, i
+    # 文种: 通知 (a space after the colon) still means 文种:通知.
+    k = i
+    while k < n and text[k].isspace():
+        k += 1
+    m = k
+    while m < n and not text[m].isspace():
+        m += 1
+    following = text[k:m]
+    if following and FIELD_ALIASES.get(following.partition(":")[0].lower()) is None \
+            and following[0] not in _QUOTES:
+        return following, False, m
+    return value, False, i
 
 
 # --- dates --------------------------------------------------------------------------------

@@ -257,14 +257,28 @@ def _cut_out(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def understand_text(text: str, *, issuers: IssuerBook, today: date) -> Understanding:
+    """Filters recognised in a piece of bare query text, and the text left to search for. Each
+    step cuts out what it recognised, so a later step never reads it again."""
     result = Understanding()
     text = normalize(text)
+    text = _take_dates(text, result, issuers, today)
+    text = _take_direction(text, result)
+    text = _take_issuers(text, result, issuers)
+    for piece in text.split("\x00"):
+        _take_words(piece, result)
+    return result
+
+
+def _take_dates(text: str, result: Understanding, issuers: IssuerBook, today: date) -> str:
     dates = [(start, end, span) for start, end, span in find_dates(text, today)
              if _ends_a_phrase(text[end:], issuers)]
     if dates:
         result.date_range = (min(s[0] for _, _, s in dates), max(s[1] for _, _, s in dates))
-    text = _cut_out(text, ((start, end) for start, end, _ in dates))
+    return _cut_out(text, ((start, end) for start, end, _ in dates))
 
+
+def _take_direction(text: str, result: Understanding) -> str:
+    """收文 or 发文 wording; receiving wins when both are there (我们收到的来文)."""
     received = [m.span() for m in _RECEIVE.finditer(text)]
     if "来函" in text:
         _add(result.doc_types, [DOC_TYPE_WORDS["来函"]])
@@ -275,39 +289,53 @@ def understand_text(text: str, *, issuers: IssuerBook, today: date) -> Understan
         result.directions = [INCOMING]
     elif sent:
         result.directions = [OUTGOING]
+    return text
 
+
+def _take_issuers(text: str, result: Understanding, issuers: IssuerBook) -> str:
     found = issuers.find(text)
     for _, _, names in found:
         _add(result.issuers, sorted(names))
-    text = _cut_out(text, ((s, e) for s, e, _ in found))
+    return _cut_out(text, ((s, e) for s, e, _ in found))
 
-    for piece in text.split("\x00"):
-        tokens = [t for t in rjieba.cut(piece) if t.strip()]
-        chunk: list[str] = []
-        for i, token in enumerate(tokens):
-            kept = False
-            if token in ROUTES:
-                _add(result.routes, [token])
-            elif token in _URGENCY_WORDS:
-                _add(result.urgencies, _URGENCY_WORDS[token])
-            elif token in SECRECY_LEVELS:
-                _add(result.secrecy, [token])
-            elif token == "涉密":
-                result.secret = True
-            elif token in DOC_TYPE_WORDS and (len(tokens) == 1 or (i > 0 and tokens[i - 1] == "的")):
-                # A 文种 word names the kind of document only where clerks put it: on its own
-                # (教务处函, 2025年 纪要) or after 的 (教务处的函). In 请示报告制度 or 鄂教高函 it is text.
-                _add(result.doc_types, [DOC_TYPE_WORDS[token]])
-            elif token in _FILLER_WORDS or not re.search(r"[^\W_]", token):
-                pass
-            elif token in _LEADING_FILLER and not chunk:
-                pass
-            else:
-                chunk.append(token)
-                kept = True
-            if not kept and chunk:
+
+def _take_words(piece: str, result: Understanding) -> None:
+    """Filter words and filler are taken out of ``piece``; each run of other words between them
+    is one chunk of text to search for."""
+    tokens = [t for t in rjieba.cut(piece) if t.strip()]
+    chunk: list[str] = []
+    for i, token in enumerate(tokens):
+        if _take_filter_word(tokens, i, result) or _is_filler(token, chunk):
+            if chunk:
                 result.chunks.append("".join(chunk))
                 chunk = []
-        if chunk:
-            result.chunks.append("".join(chunk))
-    return result
+        else:
+            chunk.append(token)
+    if chunk:
+        result.chunks.append("".join(chunk))
+
+
+def _take_filter_word(tokens: list[str], i: int, result: Understanding) -> bool:
+    """Whether ``tokens[i]`` names a route, urgency, 密级 or 文种 (added to ``result`` if so)."""
+    token = tokens[i]
+    if token in ROUTES:
+        _add(result.routes, [token])
+    elif token in _URGENCY_WORDS:
+        _add(result.urgencies, _URGENCY_WORDS[token])
+    elif token in SECRECY_LEVELS:
+        _add(result.secrecy, [token])
+    elif token == "涉密":
+        result.secret = True
+    elif token in DOC_TYPE_WORDS and (len(tokens) == 1 or (i > 0 and tokens[i - 1] == "的")):
+        # A 文种 word names the kind of document only where clerks put it: on its own
+        # (教务处函, 2025年 纪要) or after 的 (教务处的函). In 请示报告制度 or 鄂教高函 it is text.
+        _add(result.doc_types, [DOC_TYPE_WORDS[token]])
+    else:
+        return False
+    return True
+
+
+def _is_filler(token: str, chunk: list[str]) -> bool:
+    """Filler words and punctuation; a single filler character only where a phrase starts."""
+    return (token in _FILLER_WORDS or not re.search(r"[^\W_]", token)
+            or (token in _LEADING_FILLER and not chunk))
