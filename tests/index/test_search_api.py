@@ -101,7 +101,7 @@ def test_bad_arguments_are_query_errors(corpus_settings, kwargs):
 def test_no_index_yet(settings):
     with pytest.raises(IndexUnavailable) as caught:
         search(settings, "科研")
-    assert caught.value.exit_code == 7 and "reindex" in caught.value.fix
+    assert caught.value.exit_code == 17 and "reindex" in caught.value.fix  # docs/cli.md, exit codes
 
 
 def test_empty_and_odd_queries_do_not_fail(corpus_settings):
