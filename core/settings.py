@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -181,6 +182,10 @@ class Settings(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.office.timezone)
+
+    def today(self) -> date:
+        """The office's date now (numbers restart each year; quarantine folders are by day)."""
+        return datetime.now(self.zone).date()
 
 
 _SECTIONS = {name for name, field in Settings.model_fields.items()

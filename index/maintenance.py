@@ -33,9 +33,11 @@ from whoosh import index as whoosh_index
 from index.documents import IndexDoc
 from index.errors import IndexBusy, IndexUnavailable
 from index.schema import SCHEMA_VERSION
-from index.writer import (LOCK_TIMEOUT, create_empty, create_or_open, current_dir, directory_lock, document_fields,
+from index.writer import (LOCK_TIMEOUT, as_index_doc, create_empty, create_or_open, current_dir, directory_lock,
+                          document_fields,
                           generation_dirs, next_generation, open_index, open_path, open_writer, write_current,
                           write_documents)
+from core import durable
 from core.errors import InvalidValue
 from core.settings import Settings
 
@@ -104,7 +106,7 @@ def check(settings: Settings, expected: Mapping[str, Any]) -> Drift:
     return Drift(tuple(missing), tuple(stale), tuple(orphans))
 
 
-def fix(settings: Settings, drift: Drift, records_by_reg_no: Mapping[str, Mapping[str, Any]], *,
+def fix(settings: Settings, drift: Drift, records_by_reg_no: Mapping[str, IndexDoc | Mapping[str, Any]], *,
         timeout: float = LOCK_TIMEOUT) -> int:
     """Re-index missing and stale records and delete orphans, in one commit; returns the count."""
     if drift.error:
@@ -123,7 +125,7 @@ def fix(settings: Settings, drift: Drift, records_by_reg_no: Mapping[str, Mappin
                 writer.delete_by_term("reg_no", reg_no)
             for reg_no in wanted:
                 # update_document deletes every copy under this reg_no first, so duplicates go too.
-                writer.update_document(**document_fields(IndexDoc.from_record(records_by_reg_no[reg_no]),
+                writer.update_document(**document_fields(as_index_doc(records_by_reg_no[reg_no]),
                                                          settings.zone))
         except BaseException:
             writer.cancel()
@@ -138,9 +140,7 @@ def fix(settings: Settings, drift: Drift, records_by_reg_no: Mapping[str, Mappin
 
 def _write_checkpoint(build: Path, **state: Any) -> None:
     state.update(schema_version=SCHEMA_VERSION, updated_at=datetime.now(timezone.utc).isoformat())
-    tmp = build / (CHECKPOINT + ".tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, build / CHECKPOINT)
+    durable.write_text(build / CHECKPOINT, json.dumps(state, ensure_ascii=False))
 
 
 def _read_checkpoint(build: Path) -> dict[str, Any] | None:
@@ -238,7 +238,7 @@ def reindex(settings: Settings, records: Iterable[Mapping[str, Any]], *, total: 
                     progress(done, total)
 
             for record in records:
-                doc = record if isinstance(record, IndexDoc) else IndexDoc.from_record(record)
+                doc = as_index_doc(record)
                 seen.add(doc.reg_no)
                 done += 1
                 if present.get(doc.reg_no) == [doc.version]:

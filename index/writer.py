@@ -36,6 +36,7 @@ from index.errors import IndexBusy, IndexUnavailable
 from index.fastwrite import FastMpWriter, FastSegmentWriter
 from index.numbers import archive_key, number_key
 from index.schema import SCHEMA_VERSION, build_schema
+from core import durable
 from core.settings import Settings
 
 LOCK_TIMEOUT = 60.0
@@ -79,18 +80,8 @@ def next_generation(settings: Settings) -> str:
 
 
 def write_current(settings: Settings, name: str) -> None:
-    """Point ``CURRENT`` at generation ``name``: write a temp file, fsync, rename over."""
-    tmp = settings.index_dir / f"{CURRENT}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, settings.index_dir / CURRENT)
-    dir_fd = os.open(settings.index_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Point ``CURRENT`` at generation ``name``, durably: a reader sees the old or the new one."""
+    durable.write_text(settings.index_dir / CURRENT, name + "\n")
 
 
 def create_empty(path: Path) -> whoosh_index.Index:
@@ -202,7 +193,8 @@ def open_writer(ix: whoosh_index.Index, *, procs: int = 1, limitmb: int = 128,
         raise IndexBusy(f"搜索索引正被另一个进程写入，等待 {timeout:.0f} 秒后仍未轮到。") from None
 
 
-def _as_doc(item: IndexDoc | Mapping[str, Any]) -> IndexDoc:
+def as_index_doc(item: IndexDoc | Mapping[str, Any]) -> IndexDoc:
+    """Index documents come as values, or as registry record dicts (tests, older callers)."""
     return item if isinstance(item, IndexDoc) else IndexDoc.from_record(item)
 
 
@@ -218,7 +210,7 @@ def write_documents(ix: whoosh_index.Index, docs: Iterable[IndexDoc | Mapping[st
     written: list[str] = []
     try:
         for item in docs:
-            doc = _as_doc(item)
+            doc = as_index_doc(item)
             fields = document_fields(doc, zone)
             if update:
                 writer.update_document(**fields)

@@ -29,8 +29,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from pipeline.files import durable_copy, sha256_of
+from core import durable
 from core.settings import Settings
+from core.vocab import ClaimState
+from pipeline import recovery
+from pipeline.files import sha256_of
 from registry import ledger
 from registry.ledger import Entry
 
@@ -242,9 +245,9 @@ class Claimer:
                 continue
             direction = DIRECTION.get(folder.name.split("-", 1)[0])
             known = ledger.by_work_path(self.engine, relative) if document is not None else None
-            if known is not None and known.state == ledger.DONE:
-                # Registered (its bytes are in store/), then a crash before the work copy went.
-                document.unlink(missing_ok=True)
+            if known is not None and known.state != ClaimState.CLAIMED:
+                # Its outcome was recorded, then a crash before the file went where that says.
+                recovery.finish_closed(known, self.settings, self.engine)
                 document = None
             if document is None or direction is None or known is not None:
                 # empty (finished, or a claim that lost its rename), or not ours to touch
@@ -279,7 +282,7 @@ def _move(source: Path, target: Path) -> bool:
         if error.errno != errno.EXDEV:
             raise
     try:
-        durable_copy(source, target)
+        durable.copy(source, target)
         source.unlink()
     except FileNotFoundError:
         target.unlink(missing_ok=True)

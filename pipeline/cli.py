@@ -14,8 +14,9 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from core.errors import AuditChainBroken, Exit, InvalidValue, WenshuError
+from core.vocab import Status
 from pipeline import cli_search, cli_watch  # noqa: F401  (their commands register on `app`)
-from pipeline.cli_app import Edge, app, audit_app, console, err_console, print_json
+from pipeline.cli_app import Edge, app, audit_app, check_direction, console, err_console, print_json
 
 @app.command()
 def init(ctx: typer.Context) -> None:
@@ -40,26 +41,25 @@ def ingest(
     from pipeline.indexing import index_registered
     from pipeline.ingest import Context, ingest_file
 
-    if direction not in ("收文", "发文"):
-        raise InvalidValue(f"--direction 只能是 收文 或 发文，而不是「{direction}」", fix="Use --direction 收文 or --direction 发文.")
+    check_direction(direction)
     edge: Edge = ctx.obj
     for folder in edge.settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
-    context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor, index=False)
+    context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor)
     outcomes = [ingest_file(path, context, direction=direction, series=series)
                 for path in _expand(paths)]
     index_registered(edge.engine, edge.settings,
-                     [outcome.reg_no for outcome in outcomes if outcome.status == "registered"], edge.actor)
+                     [outcome.reg_no for outcome in outcomes if outcome.status == Status.REGISTERED], edge.actor)
     if as_json:
         print_json([outcome.to_json() for outcome in outcomes])
     else:
         table = Table("文件", "结果", "登记号", "说明")
-        labels = {"registered": "已登记", "duplicate": "重复", "quarantined": "已隔离"}
+        labels = {Status.REGISTERED: "已登记", Status.DUPLICATE: "重复", Status.QUARANTINED: "已隔离"}
         for outcome in outcomes:
             note = outcome.reason or (f"与 {outcome.duplicate_of} 相同" if outcome.duplicate_of else outcome.title or "")
             table.add_row(Path(outcome.path).name, labels[outcome.status], outcome.reg_no or "", note)
         console.print(table)
-    if any(outcome.status == "quarantined" for outcome in outcomes):
+    if any(outcome.status == Status.QUARANTINED for outcome in outcomes):
         raise typer.Exit(Exit.SOME_QUARANTINED)
 
 

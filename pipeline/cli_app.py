@@ -17,7 +17,9 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
+from core.errors import InvalidValue
 from core.settings import Settings, load_settings
+from core.vocab import DIRECTIONS
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -61,3 +63,10 @@ def main_options(
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def check_direction(direction: str | None) -> None:
+    """``--direction`` takes 收文 or 发文 (None: the command's default)."""
+    if direction is not None and direction not in DIRECTIONS:
+        raise InvalidValue(f"--direction 只能是 收文 或 发文，而不是「{direction}」",
+                           fix="Use --direction 收文 or --direction 发文.")

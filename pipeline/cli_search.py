@@ -84,7 +84,7 @@ def index_check(
             repaired = -1
         else:
             wanted = set(drift.missing) | set(drift.stale)
-            records = {r["reg_no"]: r for r in all_records(edge.engine, edge.settings) if r["reg_no"] in wanted}
+            records = {doc.reg_no: doc for doc in all_records(edge.engine, edge.settings) if doc.reg_no in wanted}
             repaired = index.fix(edge.settings, drift, records)
     if as_json:
         print_json({**drift.to_json(), "repaired": repaired})

@@ -13,24 +13,25 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.cli_app import Edge, app, console, err_console
-from core.errors import Exit, InvalidValue, NotFound
+from core.errors import Exit, InvalidValue
+from core.vocab import Status
+from pipeline.cli_app import Edge, app, check_direction, console, err_console
 
-LABELS = {"registered": "已登记", "duplicate": "重复", "quarantined": "已隔离", "retry": "稍后重试",
-          "released": "已放弃"}
+LABELS = {Status.REGISTERED: "已登记", Status.DUPLICATE: "重复", Status.QUARANTINED: "已隔离",
+          Status.RETRY: "稍后重试", Status.RELEASED: "已放弃"}
 
 
 def _line(report) -> str:  # noqa: ANN001
     entry, outcome = report.entry, report.outcome
     name = escape(entry.file_name)
-    if outcome.status == "registered":
+    if outcome.status == Status.REGISTERED:
         fields = "  ".join(escape(value or "—") for value in (outcome.doc_type, outcome.title, outcome.route))
         return f"[green]已登记[/] [bold]{escape(outcome.reg_no)}[/]  {fields}  ← {name}"
-    if outcome.status == "duplicate":
+    if outcome.status == Status.DUPLICATE:
         return f"[yellow]重复[/]   {name} 与 {escape(outcome.duplicate_of or '')} 相同，已移到 duplicates/"
-    if outcome.status == "quarantined":
+    if outcome.status == Status.QUARANTINED:
         return f"[red]已隔离[/] {name}：{escape(outcome.reason or '')}（{outcome.kind}）"
-    if outcome.status == "retry":
+    if outcome.status == Status.RETRY:
         return f"[dim]稍后重试 {name}（第 {entry.attempts + 1} 次未成功）：{escape(outcome.reason or '')}[/]"
     return f"[dim]{LABELS.get(outcome.status, outcome.status)} {name}：{escape(outcome.reason or '')}[/]"
 
@@ -55,7 +56,7 @@ class _Reporter:
         self.task = self.progress.add_task("files", total=None) if self.progress else None
 
     def __call__(self, report) -> None:  # noqa: ANN001
-        if report.outcome.status == "quarantined":
+        if report.outcome.status == Status.QUARANTINED:
             self.quarantined += 1
         if self.as_json:
             sys.stdout.write(_json_line(report) + "\n")
@@ -139,17 +140,15 @@ def retry(
 ) -> None:
     """Send quarantined files through the pipeline again, once the cause is fixed."""
     from pipeline.claims import Claimer
-    from pipeline.files import sha256_of
+    from pipeline.retry import claim_back, find_quarantined, quarantined_files
     from pipeline.watch import Watcher
-    from registry import ledger
 
     edge: Edge = ctx.obj
     settings = edge.settings
-    if direction not in (None, "收文", "发文"):
-        raise InvalidValue(f"--direction 只能是 收文 或 发文，而不是「{direction}」", fix="Use --direction 收文 or 发文.")
+    check_direction(direction)
     if not files and not all_files:
         raise InvalidValue("请指明要重试的文件，或使用 --all", fix="wenshu retry FILE... or wenshu retry --all")
-    targets = _quarantined_files(settings) if all_files else [_find_quarantined(settings, f) for f in files]
+    targets = quarantined_files(settings) if all_files else [find_quarantined(settings, f) for f in files]
     if not targets:
         console.print("隔离区没有文件。")
         return
@@ -157,18 +156,8 @@ def retry(
     reporter = _Reporter(as_json, progress=True)
     watcher = Watcher(settings, edge.engine, edge.actor, options,
                       workers=min(workers or settings.workers, len(targets)), report=reporter, warn=_warn)
-    claimer = Claimer(settings, edge.engine, watcher.owner)
-    claims = []
-    for path in targets:
-        reason_file = path.with_name(path.name + ".reason.txt")
-        original = _original_name(reason_file) or path.name
-        previous = ledger.last_quarantined(edge.engine, sha256_of(path), original)
-        claim = claimer.claim(path, direction or (previous.direction if previous else "收文"),
-                              previous.series if previous else None, attempts=options.retries,
-                              file_name=original)
-        if claim is not None:  # the file is safe in work/ with its ledger row: the old reason goes
-            reason_file.unlink(missing_ok=True)
-            claims.append(claim)
+    claims = claim_back(settings, edge.engine, Claimer(settings, edge.engine, watcher.owner), targets,
+                        direction=direction, attempts=options.retries)
     if reporter.progress:
         with reporter.progress:
             watcher.run(once=True, scan=False, claims=claims, on_tick=reporter.tick)
@@ -178,38 +167,13 @@ def retry(
         raise typer.Exit(Exit.SOME_QUARANTINED)
 
 
-def _quarantined_files(settings) -> list[Path]:  # noqa: ANN001
-    root = settings.quarantine_dir
-    if not root.is_dir():
-        return []
-    return sorted(path for path in root.rglob("*")
-                  if path.is_file() and not path.is_symlink() and not path.name.endswith(".reason.txt"))
-
-
-def _find_quarantined(settings, given: Path) -> Path:  # noqa: ANN001
-    root = settings.quarantine_dir.resolve()
-    candidates = [given] if given.exists() else sorted(root.glob(f"*/{given.name}"))
-    for candidate in candidates:
-        resolved = candidate.resolve()
-        if resolved.is_file() and resolved.is_relative_to(root) and not resolved.name.endswith(".reason.txt"):
-            return settings.quarantine_dir / resolved.relative_to(root)
-    raise NotFound(f"隔离区中没有文件「{given}」", fix=f"List them with: ls {settings.quarantine_dir}/*/")
-
-
-def _original_name(reason_file: Path) -> str | None:
-    try:
-        first = reason_file.read_text(encoding="utf-8").splitlines()[0]
-    except (OSError, IndexError, UnicodeDecodeError):
-        return None
-    return first.removeprefix("文件：") if first.startswith("文件：") else None
-
-
 @app.command()
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Files waiting in the inbox and outbox, in progress, and today's outcomes."""
+    from pipeline.retry import quarantined_files
     from pipeline.watch import candidates, today_start
     from registry import ledger
 
@@ -222,7 +186,7 @@ def status(
         "waiting": waiting["inbox"] + waiting["outbox"], "waiting_inbox": waiting["inbox"],
         "waiting_outbox": waiting["outbox"], "in_progress": counts["in_progress"],
         "registered_today": counts["registered"], "duplicates_today": counts["duplicate"],
-        "quarantined_today": counts["quarantined"], "quarantined": len(_quarantined_files(settings)),
+        "quarantined_today": counts["quarantined"], "quarantined": len(quarantined_files(settings)),
         "duplicates": sum(1 for path in settings.duplicates_dir.rglob("*") if path.is_file())
         if settings.duplicates_dir.is_dir() else 0,
     }

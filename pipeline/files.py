@@ -5,39 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from datetime import date
 from pathlib import Path
 
-CHUNK = 1 << 20
+from core import durable
+from core.durable import fsync_dir
+
+# A quarantined file's reason, written into its claim folder before the quarantine is recorded
+# and moved beside the file after: a crash never leaves a quarantined file without its reason.
+STAGED_REASON = ".reason.txt"
+REASON_SUFFIX = ".reason.txt"
 
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
+        while chunk := handle.read(durable.CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def durable_copy(source: Path, target: Path) -> None:
-    """Copy so that after return the target survives a power cut: temp file, fsync, rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with source.open("rb") as reader, temporary.open("wb") as writer:
-        shutil.copyfileobj(reader, writer, CHUNK)
-        writer.flush()
-        os.fsync(writer.fileno())
-    os.replace(temporary, target)
-    fsync_dir(target.parent)
 
 
 def store_path(store_dir: Path, sha256: str, original_name: str) -> Path:
@@ -49,8 +34,12 @@ def put_in_store(store_dir: Path, source: Path, sha256: str, name: str) -> Path:
     """Content-addressed: the same bytes are stored once, whatever their names."""
     target = store_path(store_dir, sha256, name)
     if not target.exists():
-        durable_copy(source, target)
+        durable.copy(source, target)
     return target
+
+
+def reason_file(placed: Path) -> Path:
+    return placed.with_name(placed.name + REASON_SUFFIX)
 
 
 def free_name(directory: Path, name: str) -> Path:
@@ -58,7 +47,7 @@ def free_name(directory: Path, name: str) -> Path:
     candidate = directory / name
     stem, suffix = Path(name).stem, Path(name).suffix
     counter = 2
-    while candidate.exists() or candidate.with_name(candidate.name + ".reason.txt").exists():
+    while candidate.exists() or reason_file(candidate).exists():
         candidate = directory / f"{stem} ({counter}){suffix}"
         counter += 1
     return candidate
@@ -70,18 +59,37 @@ def dated_folder(root: Path, day: date) -> Path:
     return folder
 
 
+def move_durably(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target`` durably; across file systems, copy durably then remove."""
+    try:
+        os.replace(source, target)
+        fsync_dir(target.parent)
+    except OSError:
+        durable.copy(source, target)
+        source.unlink()
+
+
 def place(source: Path, folder: Path, name: str, *, move: bool) -> Path:
     """Put ``source`` in ``folder`` as ``name`` (or a free variant of it): moved (the watcher)
     or copied (``ingest``)."""
     target = free_name(folder, name)
     if move:
-        try:
-            os.replace(source, target)
-            fsync_dir(folder)
-            return target
-        except OSError:  # another file system: copy durably, then remove
-            durable_copy(source, target)
-            source.unlink()
-            return target
-    durable_copy(source, target)
+        move_durably(source, target)
+    else:
+        durable.copy(source, target)
     return target
+
+
+def stage_reason(document: Path, text: str) -> None:
+    """Write a quarantine reason into the document's claim folder (see ``STAGED_REASON``)."""
+    durable.write_text(document.with_name(STAGED_REASON), text)
+
+
+def move_quarantined(document: Path, target: Path) -> None:
+    """Move a claimed document and its staged reason to ``target`` in quarantine/: the reason
+    first, so that the document is never in quarantine without it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = document.with_name(STAGED_REASON)
+    if staged.exists():
+        move_durably(staged, reason_file(target))
+    move_durably(document, target)

@@ -8,8 +8,10 @@ finds it as missing and `--fix` or `wenshu reindex` repairs it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from typing import Any
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -17,16 +19,26 @@ from sqlalchemy.orm import Session
 import index
 from core.errors import WenshuError
 from core.settings import Settings
+from index import IndexDoc
 from registry import audit, records
-from registry.exports import record_json
+from registry.audit import as_utc
 from registry.models import Document
 
 log = logging.getLogger(__name__)
+INDEX_EVERY = 1.0  # seconds: what registered meanwhile goes into the search index in one commit
 
 
-def index_record(document: Document, settings: Settings) -> dict[str, Any]:
-    """The record as the index takes it; ``version`` changes whenever the record does."""
-    return {**record_json(document, settings, with_text=True), "version": audit.record_digest(document)}
+def index_record(document: Document, settings: Settings) -> IndexDoc:
+    """The record as the index takes it, built from the registry's own row; ``version``
+    changes whenever the record does. 涉密 records go without their text."""
+    return IndexDoc(
+        reg_no=document.reg_no, direction=document.direction,
+        # the index keeps registration times to the second, in the office's time zone
+        registered_at=as_utc(document.registered_at).astimezone(settings.zone).replace(microsecond=0),
+        doc_type=document.doc_type, doc_number=document.doc_number, issuer=document.issuer,
+        title=document.title, date=document.date, secrecy=document.secrecy, urgency=document.urgency,
+        route=document.route, department=document.department, archive_code=document.archive_code,
+        text=None if document.secrecy else document.text or None, version=audit.record_digest(document))
 
 
 def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str], actor: str) -> bool:
@@ -41,7 +53,7 @@ def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str],
         log.warning("indexing %s failed, `wenshu index check --fix` will repair it: %s", wanted, error)
         return False
     if payload:
-        records.record_indexed(engine, {record["reg_no"]: record["version"] for record in payload}, actor)
+        records.record_indexed(engine, {doc.reg_no: doc.version for doc in payload}, actor)
     return True
 
 
@@ -54,7 +66,7 @@ def index_unindexed(engine: Engine, settings: Settings, actor: str) -> int:
     return len(behind)
 
 
-def all_records(engine: Engine, settings: Settings, batch: int = 500) -> Iterator[dict[str, Any]]:
+def all_records(engine: Engine, settings: Settings, batch: int = 500) -> Iterator[IndexDoc]:
     with Session(engine) as session:
         query = select(Document).order_by(Document.id).execution_options(yield_per=batch)
         for document in session.scalars(query):
@@ -71,3 +83,53 @@ def expected_versions(engine: Engine) -> dict[str, str]:
     with Session(engine) as session:
         return {document.reg_no: audit.record_digest(document)
                 for document in session.scalars(select(Document).execution_options(yield_per=500))}
+
+
+class BatchIndexer:
+    """Feeds the search index from one thread of the watcher, one commit per batch: a whoosh
+    commit costs about as much for forty documents as for one, and two workers committing
+    each file would queue on the index lock. A failure leaves the records registered and
+    unindexed; the next start (or `wenshu index check --fix`) puts them in."""
+
+    def __init__(self, engine: Engine, settings: Settings, actor: str, *,
+                 on_error: Callable[[str, Exception], None]):
+        self.engine, self.settings, self.actor, self.on_error = engine, settings, actor, on_error
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="wenshu-indexer", daemon=True)
+        self._thread.start()
+
+    def add(self, reg_no: str) -> None:
+        self._queue.put(reg_no)
+
+    def close(self) -> None:
+        """Index what is waiting, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        # A crash between a registration and its batch commit left records out of the index.
+        self._safely(lambda: index_unindexed(self.engine, self.settings, self.actor))
+        done = False
+        while not done:
+            batch = self._next_batch()
+            done = batch[-1] is None
+            reg_nos = [reg_no for reg_no in batch if reg_no is not None]
+            if reg_nos:
+                self._safely(lambda: index_registered(self.engine, self.settings, reg_nos, self.actor))
+
+    def _next_batch(self) -> list[str | None]:
+        """What arrives within INDEX_EVERY of the first: None ends the batch and the thread."""
+        batch = [self._queue.get()]
+        deadline = time.monotonic() + INDEX_EVERY
+        while batch[-1] is not None and time.monotonic() < deadline:
+            try:
+                batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return batch
+
+    def _safely(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except Exception as error:  # noqa: BLE001 (the database gone for a moment: reported, not fatal)
+            self.on_error("搜索索引", error)

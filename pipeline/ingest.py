@@ -1,8 +1,8 @@
 """The pipeline for one file, as a recipe: an ordered tuple of small steps over one Job value.
 
 ``wenshu ingest FILE`` and the watcher both call ``ingest_file``; nothing else registers.
-A step returns a new Job; a step that settles the outcome (duplicate, quarantined) ends the
-recipe early. Bad input never raises out of here: it is quarantined with a reason.
+A step returns a new Job; the step that settles the outcome (registered, duplicate,
+quarantined) ends the recipe. Bad input never raises out of here: it is quarantined with a reason.
 """
 
 from __future__ import annotations
@@ -10,18 +10,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from core import durable
+from core.errors import WenshuError
+from core.settings import Settings
+from core.vocab import INCOMING, Status
 from extractors import extract
 from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
-from pipeline.files import dated_folder, place, put_in_store, sha256_of
-from pipeline.indexing import index_registered
-from core.settings import Settings
+from pipeline.files import (dated_folder, free_name, move_quarantined, place, put_in_store, reason_file, sha256_of,
+                            stage_reason)
 from pipeline.understand import Rules, Understanding, load_rules, understand
 from registry import queries, records
 
@@ -36,10 +38,9 @@ class Context:
     # only the last attempt quarantines it.
     final_attempt: bool = True
     rules: Rules | None = None  # loaded once at the edge; None: the data directory's rules
-    # Index each registered file at once; callers that index in batches (the watcher, a
-    # multi-file `ingest`) say False and index afterwards in one commit.
-    index: bool = True
-    claim: int | None = None  # the watcher's ledger row for this file, closed with its registration
+    # The watcher's ledger row for this file: closed in the transaction that records the
+    # file's outcome (registration, duplicate or quarantine).
+    claim: int | None = None
 
     def office_rules(self) -> Rules:
         return self.rules or load_rules(self.settings)
@@ -50,7 +51,7 @@ class Outcome:
     """The result of one file: the `--json` object of `wenshu ingest` (README, JSON output)."""
 
     path: str
-    status: str  # registered | duplicate | quarantined | retry (watcher only: not final yet)
+    status: Status
     reg_no: str | None = None
     duplicate_of: str | None = None
     reason: str | None = None
@@ -78,15 +79,17 @@ class Job:
 
 
 def hash_file(job: Job, ctx: Context) -> Job:
-    return dataclasses.replace(job, sha256=sha256_of(job.source))
+    """The watcher hashed the file when it claimed it; `ingest` hashes it here."""
+    return job if job.sha256 else dataclasses.replace(job, sha256=sha256_of(job.source))
 
 
 def skip_known_file(job: Job, ctx: Context) -> Job:
-    """A file already registered is not extracted again; the registry records the duplicate."""
+    """A file already registered is not extracted again; the registry records the duplicate.
+    The plain read spares every new file the write lock; the registry checks again under it."""
     known = queries.registered_as(ctx.engine, job.sha256)
     if known:
         known = records.record_duplicate(ctx.engine, sha256=job.sha256, file_name=job.file_name,
-                                         actor=ctx.actor)
+                                         actor=ctx.actor, claim=ctx.claim)
     return _settle_duplicate(job, ctx, known) if known else job
 
 
@@ -106,14 +109,13 @@ RETRYABLE_KINDS = frozenset({"corrupt", "empty"})
 
 def _retry_or_quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
     if error.kind in RETRYABLE_KINDS and not ctx.final_attempt:
-        return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="retry",
+        return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.RETRY,
                                                         reason=error.message, kind=error.kind))
     return quarantine(job, ctx, error)
 
 
 def understand_document(job: Job, ctx: Context) -> Job:
-    today = datetime.now(ctx.settings.zone).date()
-    understood = understand(job.extracted.text, ctx.settings, ctx.office_rules(), today=today)
+    understood = understand(job.extracted.text, ctx.settings, ctx.office_rules(), today=ctx.settings.today())
     return dataclasses.replace(job, understood=understood)
 
 
@@ -136,17 +138,13 @@ def register(job: Job, ctx: Context) -> Job:
         return _settle_duplicate(job, ctx, registration.reg_no)
     if ctx.move:
         job.source.unlink(missing_ok=True)
-    return dataclasses.replace(job, reg_no=registration.reg_no)
+    return dataclasses.replace(job, reg_no=registration.reg_no, outcome=Outcome(
+        path=str(job.source), status=Status.REGISTERED, reg_no=registration.reg_no,
+        doc_type=understood.doc_type, title=understood.title, route=understood.route))
 
 
-def index_document(job: Job, ctx: Context) -> Job:
-    if ctx.index:
-        index_registered(ctx.engine, ctx.settings, [job.reg_no], ctx.actor)
-    return dataclasses.replace(job, outcome=Outcome(
-        path=str(job.source), status="registered", reg_no=job.reg_no,
-        doc_type=job.understood.doc_type, title=job.understood.title, route=job.understood.route))
-
-
+# Indexing is not a step: the callers index what they registered in one commit per batch
+# (pipeline/indexing.py), which costs about as much for forty documents as for one.
 STEPS: tuple[Callable[[Job, Context], Job], ...] = (
     hash_file,
     skip_known_file,
@@ -154,13 +152,12 @@ STEPS: tuple[Callable[[Job, Context], Job], ...] = (
     understand_document,
     store_original,
     register,
-    index_document,
 )
 
 
-def ingest_file(path: Path, ctx: Context, *, direction: str = "收文", series: str | None = None,
-                file_name: str | None = None) -> Outcome:
-    job = Job(source=path, file_name=file_name or path.name, direction=direction, series=series)
+def ingest_file(path: Path, ctx: Context, *, direction: str = INCOMING, series: str | None = None,
+                file_name: str | None = None, sha256: str | None = None) -> Outcome:
+    job = Job(source=path, file_name=file_name or path.name, direction=direction, series=series, sha256=sha256)
     for step in STEPS:
         job = step(job, ctx)
         if job.outcome is not None:
@@ -171,28 +168,44 @@ def ingest_file(path: Path, ctx: Context, *, direction: str = "收文", series: 
 def _settle_duplicate(job: Job, ctx: Context, reg_no: str) -> Job:
     """The registry has recorded the duplicate; the file goes to duplicates/ (watcher only)."""
     if ctx.move:
-        place(job.source, dated_folder(ctx.settings.duplicates_dir, _today(ctx)), job.file_name, move=True)
-    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="duplicate",
+        place(job.source, dated_folder(ctx.settings.duplicates_dir, ctx.settings.today()), job.file_name, move=True)
+    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.DUPLICATE,
                                                     reg_no=reg_no, duplicate_of=reg_no))
 
 
 def quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
-    """Keep the file with a reason the clerk can read, and record it in the audit log."""
-    folder = dated_folder(ctx.settings.quarantine_dir, _today(ctx))
-    placed = place(job.source, folder, job.file_name, move=ctx.move)
-    reason_file = placed.with_name(placed.name + ".reason.txt")
-    reason_file.write_text(
-        f"文件：{job.file_name}\n原因：{error.message}\n"
-        + (f"处理办法：{error.fix}\n" if error.fix else "")
-        + f"\n技术信息（{error.kind}）：{error.cause or '-'}\nSHA-256：{job.sha256}\n",
-        encoding="utf-8")
+    """Keep the file with a reason the clerk can read, and record it in the audit log. The
+    watcher stages the reason in the claim folder, records (closing the claim), then moves
+    both: after a crash at any point the ledger says what is left to do."""
+    target = free_name(dated_folder(ctx.settings.quarantine_dir, ctx.settings.today()), job.file_name)
+    text = reason_text(job.file_name, error, job.sha256)
+    if ctx.move:
+        stage_reason(job.source, text)
     records.record_quarantine(ctx.engine, file_name=job.file_name, sha256=job.sha256,
                               kind=error.kind, reason=error.message, cause=error.cause,
-                              quarantined_to=str(placed.relative_to(ctx.settings.data_dir)),
-                              actor=ctx.actor)
-    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status="quarantined",
+                              quarantined_to=target.relative_to(ctx.settings.data_dir).as_posix(),
+                              actor=ctx.actor, claim=ctx.claim)
+    if ctx.move:
+        move_quarantined(job.source, target)
+    else:
+        place(job.source, target.parent, target.name, move=False)
+        durable.write_text(reason_file(target), text)
+    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.QUARANTINED,
                                                     reason=error.message, kind=error.kind))
 
 
-def _today(ctx: Context):  # noqa: ANN202
-    return datetime.now(ctx.settings.zone).date()
+def reason_text(file_name: str, error: WenshuError, sha256: str | None) -> str:
+    """The reason file beside a quarantined file, for the scanner operator and the clerk."""
+    kind = getattr(error, "kind", "corrupt")
+    return (f"文件：{file_name}\n原因：{error.message}\n"
+            + (f"处理办法：{error.fix}\n" if error.fix else "")
+            + f"\n技术信息（{kind}）：{error.cause or '-'}\nSHA-256：{sha256}\n")
+
+
+def original_name(reason: Path) -> str | None:
+    """The file's name as it arrived, from the first line of its reason file (``reason_text``)."""
+    try:
+        first = reason.read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    return first.removeprefix("文件：") if first.startswith("文件：") else None

@@ -23,7 +23,6 @@ import queue
 import secrets
 import signal
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -32,10 +31,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from pipeline.claims import Claim, Claimer, Moved
-from pipeline.ingest import Context, Outcome
-from pipeline.readiness import ReadinessTracker, is_ignored, is_ignored_folder
 from core.settings import Settings, WatchSettings
+from core.vocab import Status
+from pipeline.claims import Claim, Claimer, Moved
+from pipeline.indexing import BatchIndexer
+from pipeline.ingest import Context, Outcome
+from pipeline.processing import quarantine_crashed
+from pipeline.readiness import ReadinessTracker, is_ignored, is_ignored_folder
 from pipeline.workers import Crashed, Finished, Task, WorkerPool, WorkerSetup
 from registry import ledger
 from registry.audit import utc_now
@@ -43,13 +45,21 @@ from registry.ledger import Entry
 
 TICK = 0.1  # seconds: the loop's heartbeat when idle
 POLL_EVERY = 0.5  # seconds between looks at the candidates' sizes and mtimes (and when one is due)
-INDEX_EVERY = 1.0  # seconds: what registered meanwhile goes into the search index in one commit
 
 
 def watch_options(settings: Settings, **overrides: object) -> WatchSettings:
     """The ``[watch]`` settings with the ``wenshu watch`` flags that were given laid over them."""
     given = {key: value for key, value in overrides.items() if value is not None}
     return WatchSettings.model_validate({**settings.watch.model_dump(), **given})
+
+
+@dataclass
+class _Clock:
+    """When the loop last polled the candidates and when it next rescans and polls."""
+
+    next_rescan: float
+    next_poll: float = 0.0
+    last_poll: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -120,10 +130,11 @@ class Watcher:
         self.tracker = ReadinessTracker(watch.stable_seconds)
         self.roots = watched_roots(settings)
         # Workers register; this process indexes in batches (one whoosh commit per batch).
-        self.pool = WorkerPool(workers, WorkerSetup(settings, actor, watch.worker_memory_mb, index=False),
+        self.pool = WorkerPool(workers, WorkerSetup(settings, actor, watch.worker_memory_mb),
                                tasks_per_worker=watch.worker_tasks, file_timeout=watch.file_timeout)
-        self.indexer = BatchIndexer(self)
         self.report, self.warn = report, warn
+        self.indexer = BatchIndexer(engine, settings, actor, on_error=lambda what, error: self.warn(
+            f"{what}：{type(error).__name__}: {error}（稍后重试）"))
         self.claims: dict[int, Claim] = {}  # every claim this watcher holds, by ledger id
         self._queue: list[tuple[float, int, int]] = []  # (due, order, entry id): waiting for a worker
         self._order = itertools.count()
@@ -150,50 +161,62 @@ class Watcher:
                 if not once:
                     observers = self._observe()
                 self._rescan()
-            next_rescan = time.monotonic() + self.watch.rescan_interval
-            next_poll = last_poll = 0.0
+            clock = _Clock(next_rescan=time.monotonic() + self.watch.rescan_interval)
             while True:
-                now = time.monotonic()
-                if not self.stopping:
-                    self._take_events()
-                    if scan and not once and now >= next_rescan:
-                        next_rescan = now + self.watch.rescan_interval
-                        self._safely("全量扫描", self._rescan, self._resume)
-                    due = self.tracker.next_due(after=last_poll)  # one became due since the last look
-                    if (now >= next_poll or (due is not None and due <= now)) \
-                            and not self._ready and self._room() > 0:
-                        self._ready = self.tracker.poll()  # stats every candidate: not every tick
-                        last_poll, next_poll = now, now + POLL_EVERY
-                    self._claim_ready()
-                    self._dispatch()
-                events = self.pool.wait(TICK)
-                if events and not self.stopping:
-                    # A worker that just finished takes its next file before its result is handled
-                    # and before this turn's claims, which may wait for the registry's write lock.
-                    self._dispatch()
-                for event in events:
-                    self._safely(event.task.entry.file_name, lambda event=event: self._handle(event),
-                                 on_error=lambda event=event: self._enqueue(event.task.entry.id, 30.0)
-                                 if event.task.entry.id in self.claims else None)
+                self.tick(clock, rescan=scan and not once)
                 if on_tick:
                     on_tick(self)
-                if self.stopping and not self.pool.busy:
-                    break
-                if once and not self.tracker and not self._queue and not self.pool.busy and not self._ready:
+                if self._finished(once):
                     break
         finally:
-            if self.indexer:
-                self.indexer.close()
-            for observer in observers:
-                observer.stop()
-            for observer in observers:
-                observer.join(5)
-            self.pool.close()
-            for claim in self.claims.values():
-                claim.release()
-            self.claims.clear()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            self._shut_down(observers, previous)
+
+    def tick(self, clock: "_Clock", *, rescan: bool) -> None:
+        """One turn of the loop: take in what is ready, feed the workers, handle their results."""
+        if not self.stopping:
+            self._look(clock, rescan=rescan)
+            self._claim_ready()
+            self._dispatch()
+        events = self.pool.wait(TICK)
+        if events and not self.stopping:
+            # A worker that just finished takes its next file before its result is handled
+            # and before this turn's claims, which may wait for the registry's write lock.
+            self._dispatch()
+        for event in events:
+            self._safely(event.task.entry.file_name, lambda event=event: self._handle(event),
+                         on_error=lambda event=event: self._enqueue(event.task.entry.id, 30.0)
+                         if event.task.entry.id in self.claims else None)
+
+    def _look(self, clock: "_Clock", *, rescan: bool) -> None:
+        """Events, the periodic rescan, and a poll of the candidates when one may have become
+        ready (stat-ing every candidate is not for every tick)."""
+        now = time.monotonic()
+        self._take_events()
+        if rescan and now >= clock.next_rescan:
+            clock.next_rescan = now + self.watch.rescan_interval
+            self._safely("全量扫描", self._rescan, self._resume)
+        due = self.tracker.next_due(after=clock.last_poll)  # one became due since the last look
+        if (now >= clock.next_poll or (due is not None and due <= now)) and not self._ready and self._room() > 0:
+            self._ready = self.tracker.poll()
+            clock.last_poll, clock.next_poll = now, now + POLL_EVERY
+
+    def _finished(self, once: bool) -> bool:
+        if self.stopping:
+            return not self.pool.busy
+        return once and not self.tracker and not self._queue and not self.pool.busy and not self._ready
+
+    def _shut_down(self, observers: list, previous: dict) -> None:
+        self.indexer.close()
+        for observer in observers:
+            observer.stop()
+        for observer in observers:
+            observer.join(5)
+        self.pool.close()
+        for claim in self.claims.values():
+            claim.release()
+        self.claims.clear()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
     def _stop(self, signum: int, frame: object) -> None:  # noqa: ARG002
         if self.stopping and signum == signal.SIGINT:
@@ -334,12 +357,12 @@ class Watcher:
         entry = event.task.entry
         if isinstance(event, Finished):
             result = event.result
-            if result.outcome.status == "abandoned":
+            if result.outcome.status == Status.ABANDONED:
                 self._close(entry.id)
                 return
             if result.final:
                 self._close(entry.id)
-                if self.indexer and result.outcome.status == "registered":
+                if result.outcome.status == Status.REGISTERED:
                     self.indexer.add(result.outcome.reg_no)
             else:
                 self._retry_later(entry, result.outcome)
@@ -355,11 +378,10 @@ class Watcher:
             delay = self.watch.backoff(entry.attempts + 1)
             ledger.note_retry(self.engine, entry.id, kind="corrupt", reason=reason,
                               not_before=utc_now() + timedelta(seconds=delay))
-            outcome = Outcome(path=entry.work_path, status="retry", reason=reason, kind="corrupt")
+            outcome = Outcome(path=entry.work_path, status=Status.RETRY, reason=reason, kind="corrupt")
             self._retry_later(entry, outcome, delay=delay)
             self.report(Report(entry, outcome))
             return
-        from pipeline.processing import quarantine_crashed
         ctx = Context(settings=self.settings, engine=self.engine, actor=self.actor, move=True)
         outcome = quarantine_crashed(entry, ctx, cause=event.cause, timed_out=event.timed_out)
         self._close(entry.id)
@@ -375,48 +397,6 @@ class Watcher:
         if claim is not None:
             claim.release()
         self.closed += 1
-
-
-class BatchIndexer:
-    """Feeds the search index from one thread of the watcher, one commit per batch: a whoosh
-    commit costs about as much for forty documents as for one, and two workers committing
-    each file would queue on the index lock. A failure leaves the records registered and
-    unindexed; the next start (or `wenshu index check --fix`) puts them in."""
-
-    def __init__(self, watcher: Watcher):
-        self.watcher = watcher
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="wenshu-indexer", daemon=True)
-        self._thread.start()
-
-    def add(self, reg_no: str) -> None:
-        self._queue.put(reg_no)
-
-    def close(self) -> None:
-        """Index what is waiting, then stop."""
-        self._queue.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        from pipeline.indexing import index_registered, index_unindexed
-
-        watcher = self.watcher
-        # A crash between a registration and its batch commit left records out of the index.
-        watcher._safely("搜索索引", lambda: index_unindexed(watcher.engine, watcher.settings, watcher.actor))
-        done = False
-        while not done:
-            batch = [self._queue.get()]
-            deadline = time.monotonic() + INDEX_EVERY
-            while batch[-1] is not None and time.monotonic() < deadline:
-                try:
-                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-            done = batch[-1] is None
-            reg_nos = [reg_no for reg_no in batch if reg_no is not None]
-            if reg_nos:
-                watcher._safely("搜索索引", lambda: index_registered(watcher.engine, watcher.settings, reg_nos,
-                                                                 watcher.actor))
 
 
 def today_start(settings: Settings) -> datetime:

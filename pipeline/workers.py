@@ -27,6 +27,8 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+from sqlalchemy import Engine
+
 from core.errors import Exit, WenshuError
 from core.settings import Settings
 from registry.ledger import Entry
@@ -39,7 +41,6 @@ class WorkerSetup:
     settings: Settings
     actor: str
     memory_mb: int  # address-space cap per worker; 0: none
-    index: bool = True  # index each file as it registers (False: the watcher indexes in batches)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,19 @@ class Crashed:
 
 
 def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
+    _become_worker(setup, parent)
+    try:
+        import pipeline.processing  # noqa: F401  (every library a task needs, imported before "ready")
+    except BaseException as exc:  # cannot work at all (a missing library, the memory cap)
+        conn.send(("failed", "".join(traceback.format_exception_only(exc)).strip()))
+        return
+    conn.send(("ready", os.getpid()))
+    _preload_ocr(setup.settings)
+    _serve(conn, setup)
+
+
+def _become_worker(setup: WorkerSetup, parent: int) -> None:
+    """One thread for OCR, signals left to the watcher, death with the watcher, the memory cap."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.environ["OMP_NUM_THREADS"] = "1"
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -83,21 +97,18 @@ def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
         limit = setup.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    try:
-        from sqlalchemy.exc import DBAPIError, OperationalError
 
-        from pipeline.ingest import Context
-        from pipeline.processing import process
-        from registry.db import connect
-    except BaseException as exc:  # cannot work at all (a missing library, the memory cap)
-        conn.send(("failed", "".join(traceback.format_exception_only(exc)).strip()))
-        return
-    conn.send(("ready", os.getpid()))
-    try:  # load the OCR model now, while no file waits, not inside the first scan's time
+def _preload_ocr(settings: Settings) -> None:
+    """Load the OCR model now, while no file waits, not inside the first scan's time."""
+    try:
         from extractors.ocr import load_engine
-        load_engine(setup.settings)
+        load_engine(settings)
     except Exception:  # noqa: BLE001 (a missing engine is reported with the first scan that needs it)
         pass
+
+
+def _serve(conn: Connection, setup: WorkerSetup) -> None:
+    from registry.db import connect
 
     engine = None
     while True:
@@ -109,19 +120,34 @@ def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
             break
         try:
             engine = engine or connect(setup.settings.database_url)
-            ctx = Context(settings=setup.settings, engine=engine, actor=setup.actor, move=True,
-                          final_attempt=task.final_attempt, index=setup.index)
-            reply: object = Finished(task, process(task.entry, ctx, retry_after=task.retry_after,
-                                                   fresh=task.fresh))
-        except (OperationalError, DBAPIError) as exc:
-            reply = Crashed(task, f"{type(exc).__name__}: {exc}", error=True, infrastructure=True)
-        except WenshuError as exc:  # settings, rules file, a missing program: not the file's fault
-            reply = Crashed(task, exc.message + (f" ({exc.fix})" if exc.fix else ""), error=True,
-                            infrastructure=True)
-        except Exception as exc:  # a bug, or an error outside extraction: the watcher decides
-            reply = Crashed(task, "".join(traceback.format_exception_only(exc)).strip()
-                            + "\n" + traceback.format_exc(limit=-3), error=True)
-        conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 (the database, not the file)
+            conn.send(Crashed(task, f"{type(exc).__name__}: {exc}", error=True, infrastructure=True))
+            continue
+        conn.send(_run(task, setup, engine))
+    _exit_quickly()
+
+
+def _run(task: Task, setup: WorkerSetup, engine: Engine) -> Finished | Crashed:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from pipeline.ingest import Context
+    from pipeline.processing import process
+
+    ctx = Context(settings=setup.settings, engine=engine, actor=setup.actor, move=True,
+                  final_attempt=task.final_attempt)
+    try:
+        return Finished(task, process(task.entry, ctx, retry_after=task.retry_after, fresh=task.fresh))
+    except (OperationalError, DBAPIError) as exc:
+        return Crashed(task, f"{type(exc).__name__}: {exc}", error=True, infrastructure=True)
+    except WenshuError as exc:  # settings, rules file, a missing program: not the file's fault
+        return Crashed(task, exc.message + (f" ({exc.fix})" if exc.fix else ""), error=True,
+                       infrastructure=True)
+    except Exception as exc:  # a bug, or an error outside extraction: the watcher decides
+        return Crashed(task, "".join(traceback.format_exception_only(exc)).strip()
+                       + "\n" + traceback.format_exc(limit=-3), error=True)
+
+
+def _exit_quickly() -> None:
     # Nothing left to flush but the standard streams: skip tearing down the libraries' modules,
     # which takes longer than the whole rest of the shutdown.
     sys.stdout.flush()
@@ -165,9 +191,6 @@ class WorkerPool:
     def idle(self) -> int:
         """Workers ready for a task now."""
         return sum(1 for worker in self._workers if worker.ready and worker.task is None)
-
-    def in_flight(self) -> list[Task]:
-        return [worker.task for worker in self._workers if worker.task is not None]
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:

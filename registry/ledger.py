@@ -3,8 +3,15 @@
 One row per claimed file: where it was found, its name exactly as the clerk wrote it, size,
 mtime and SHA-256 at the claim, its place in ``work/``, the attempts made, and the end state:
 
-    claimed ──> done (reg_no) | duplicate (reg_no of the existing record) | quarantined (kind, reason)
+    claimed ──> done (reg_no) | duplicate (reg_no of the existing record)
+       │        | quarantined (kind, reason, cause, placed_to)
        └──────> released (the claim ended without the file: it vanished from work/)
+
+A claim is closed in the same transaction as the registry's record of its outcome (the
+registration, or the duplicate or quarantine audit event), and its file is moved afterwards.
+So after a crash the ledger alone says what is left to do: a row still ``claimed`` had no
+outcome yet (run the recipe again); a closed row whose file is still in ``work/`` has its file
+moved where the row says (``pipeline/recovery.py``).
 
 A row in ``claimed`` is unfinished work: a watcher that starts (or rescans) resumes it unless
 the watcher named in ``owner`` is still alive (it holds a lock on the work file, see
@@ -19,22 +26,17 @@ event; the registrations, duplicates and quarantines they point at have theirs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (BigInteger, DateTime, Engine, Integer, String, Text, bindparam, func, insert, select,
                         update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from registry.audit import Action, as_utc, utc_now
+from core.vocab import FINAL_CLAIM_STATES, ClaimState
+from registry.audit import as_utc, utc_now
 from registry.db import writer
-from registry.models import AuditEvent, Base, Document
-
-CLAIMED, DONE, DUPLICATE, QUARANTINED, RELEASED = "claimed", "done", "duplicate", "quarantined", "released"
-FINAL_STATES = (DONE, DUPLICATE, QUARANTINED, RELEASED)
-# Clocks of two machines sharing a registry may disagree by this much.
-CLOCK_SKEW = timedelta(seconds=5)
+from registry.models import Base, Document
 
 
 class LedgerRow(Base):
@@ -55,6 +57,8 @@ class LedgerRow(Base):
     reg_no: Mapped[str | None] = mapped_column(String(80))
     kind: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(Text)
+    placed_to: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(120), nullable=False)
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -83,6 +87,8 @@ class Entry:
     owner: str
     claimed_at: datetime
     finished_at: datetime | None
+    cause: str | None = None
+    placed_to: str | None = None
 
     @classmethod
     def of(cls, row: LedgerRow) -> "Entry":
@@ -92,7 +98,8 @@ class Entry:
                    not_before=row.not_before and as_utc(row.not_before), reg_no=row.reg_no,
                    kind=row.kind, reason=row.reason, owner=row.owner,
                    claimed_at=as_utc(row.claimed_at),
-                   finished_at=row.finished_at and as_utc(row.finished_at))
+                   finished_at=row.finished_at and as_utc(row.finished_at), cause=row.cause,
+                   placed_to=row.placed_to)
 
 
 def _write(engine: Engine) -> Session:
@@ -125,7 +132,7 @@ def claim(engine: Engine, claims: list[NewClaim], *, owner: str) -> list[Entry]:
     if not claims:
         return []
     now = utc_now()
-    rows = [{**asdict(new), "state": CLAIMED, "owner": owner, "claimed_at": now, "updated_at": now}
+    rows = [{**asdict(new), "state": ClaimState.CLAIMED, "owner": owner, "claimed_at": now, "updated_at": now}
             for new in claims]
     with writer(engine).begin() as connection:
         ids = connection.execute(_CLAIM, rows).scalars().all()
@@ -138,7 +145,7 @@ def adopt(engine: Engine, entry_id: int, *, seen_owner: str, owner: str) -> Entr
     """Take over an unfinished claim whose owner is gone; None if someone else was quicker."""
     with _write(engine) as session, session.begin():
         row = session.scalar(select(LedgerRow).where(
-            LedgerRow.id == entry_id, LedgerRow.state == CLAIMED, LedgerRow.owner == seen_owner)
+            LedgerRow.id == entry_id, LedgerRow.state == ClaimState.CLAIMED, LedgerRow.owner == seen_owner)
             .with_for_update(skip_locked=True))
         if row is None:
             return None
@@ -150,33 +157,47 @@ def note_retry(engine: Engine, entry_id: int, *, not_before: datetime, kind: str
                reason: str | None) -> None:
     """One more attempt failed in a way worth retrying; try again after ``not_before``."""
     with _write(engine) as session, session.begin():
-        session.execute(update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == CLAIMED)
+        session.execute(update(LedgerRow).where(LedgerRow.id == entry_id, LedgerRow.state == ClaimState.CLAIMED)
                         .values(attempts=LedgerRow.attempts + 1, not_before=not_before, kind=kind,
                                 reason=reason, updated_at=utc_now()))
 
 
-def finish(engine: Engine, entry_id: int, state: str, *, reg_no: str | None = None,
-           kind: str | None = None, reason: str | None = None) -> bool:
-    """Close a claim with its end state. False if it was already closed."""
-    if state not in FINAL_STATES:
-        raise ValueError(f"not an end state: {state}")
+def release(engine: Engine, entry_id: int, *, reason: str) -> bool:
+    """Close a claim whose file vanished from work/. False if it was already closed."""
     with _write(engine) as session, session.begin():
-        return close(session, entry_id, state, reg_no=reg_no, kind=kind, reason=reason)
+        return close(session, entry_id, Closing(ClaimState.RELEASED, reason=reason))
 
 
-_CLOSE = update(LedgerRow).where(LedgerRow.id == bindparam("entry_id"), LedgerRow.state == CLAIMED).values(
+@dataclass(frozen=True)
+class Closing:
+    """How a claim ends, as the ledger keeps it."""
+
+    state: ClaimState
+    reg_no: str | None = None  # registered as, or the registration it duplicates
+    kind: str | None = None
+    reason: str | None = None
+    cause: str | None = None
+    placed_to: str | None = None  # quarantined: where the file goes (data-dir relative)
+
+    def __post_init__(self) -> None:
+        if self.state not in FINAL_CLAIM_STATES:
+            raise ValueError(f"not an end state: {self.state}")
+
+
+_CLOSE = update(LedgerRow).where(LedgerRow.id == bindparam("entry_id"), LedgerRow.state == ClaimState.CLAIMED).values(
     state=bindparam("new_state"), reg_no=bindparam("to_reg_no"), kind=bindparam("new_kind"),
-    reason=bindparam("new_reason"), updated_at=bindparam("now"), finished_at=bindparam("now"),
-    attempts=LedgerRow.attempts + 1)
+    reason=bindparam("new_reason"), cause=bindparam("new_cause"), placed_to=bindparam("new_placed_to"),
+    updated_at=bindparam("now"), finished_at=bindparam("now"), attempts=LedgerRow.attempts + 1)
 
 
-def close(session: Session, entry_id: int, state: str, *, reg_no: str | None = None,
-          kind: str | None = None, reason: str | None = None) -> bool:
-    """``finish`` inside a write transaction the caller holds: the registry closes a claim in
-    the transaction that registers its file, so no crash can come between the two."""
+def close(session: Session, entry_id: int, closing: Closing) -> bool:
+    """Close a claim inside a write transaction the caller holds: the registry closes it in the
+    transaction that records its outcome, so no crash can come between the two. False if it
+    was already closed."""
     result = session.connection().execute(_CLOSE, {  # plain SQL: the ORM's bulk UPDATE costs a millisecond
-        "entry_id": entry_id, "new_state": state, "to_reg_no": reg_no, "new_kind": kind, "new_reason": reason,
-        "now": utc_now()})
+        "entry_id": entry_id, "new_state": closing.state.value, "to_reg_no": closing.reg_no,
+        "new_kind": closing.kind, "new_reason": closing.reason, "new_cause": closing.cause,
+        "new_placed_to": closing.placed_to, "now": utc_now()})
     return result.rowcount == 1
 
 
@@ -190,7 +211,7 @@ def get(engine: Engine, entry_id: int) -> Entry | None:
 
 def unfinished(engine: Engine) -> list[Entry]:
     with Session(engine) as session:
-        rows = session.scalars(select(LedgerRow).where(LedgerRow.state == CLAIMED).order_by(LedgerRow.id))
+        rows = session.scalars(select(LedgerRow).where(LedgerRow.state == ClaimState.CLAIMED).order_by(LedgerRow.id))
         return [Entry.of(row) for row in rows]
 
 
@@ -200,12 +221,13 @@ def by_work_path(engine: Engine, work_path: str) -> Entry | None:
         return Entry.of(row) if row else None
 
 
-def last_quarantined(engine: Engine, sha256: str, file_name: str) -> Entry | None:
-    """The newest claim that ended in quarantine with these bytes, else with this name (to
-    retry a file as it came in: 收文 or 发文, and its series)."""
+def last_quarantined(engine: Engine, placed_to: str, sha256: str | None = None) -> Entry | None:
+    """The claim whose file was quarantined at ``placed_to`` (else the newest one with these
+    bytes), to retry a file as it came in: its name, 收文 or 发文, and its series."""
     with Session(engine) as session:
-        for condition in (LedgerRow.sha256 == sha256, LedgerRow.file_name == file_name):
-            row = session.scalar(select(LedgerRow).where(condition, LedgerRow.state == QUARANTINED)
+        conditions = [LedgerRow.placed_to == placed_to] + ([LedgerRow.sha256 == sha256] if sha256 else [])
+        for condition in conditions:
+            row = session.scalar(select(LedgerRow).where(condition, LedgerRow.state == ClaimState.QUARANTINED)
                                  .order_by(LedgerRow.id.desc()).limit(1))
             if row is not None:
                 return Entry.of(row)
@@ -216,56 +238,10 @@ def counts(engine: Engine, since: datetime) -> dict[str, int]:
     """Claims in progress, and claims finished per end state since ``since``."""
     with Session(engine) as session:
         in_progress = session.scalar(select(func.count()).select_from(LedgerRow)
-                                     .where(LedgerRow.state == CLAIMED))
+                                     .where(LedgerRow.state == ClaimState.CLAIMED))
         finished = dict(session.execute(select(LedgerRow.state, func.count()).where(
             LedgerRow.finished_at >= since).group_by(LedgerRow.state)).all())
         registered = session.scalar(select(func.count()).select_from(Document)
                                     .where(Document.registered_at >= since))
     return {"in_progress": in_progress, "registered": registered,
-            **{f"{state}": finished.get(state, 0) for state in FINAL_STATES}}
-
-
-# --- evidence of work that a crash interrupted --------------------------------------------------
-
-def registration_of(engine: Engine, entry: Entry) -> tuple[str, bool] | None:
-    """The record holding this claim's bytes, and whether this claim is what registered it
-    (same name, registered after the claim, no other finished claim says so)."""
-    if not entry.sha256:
-        return None
-    with Session(engine) as session:
-        document = session.execute(select(Document.reg_no, Document.file_name, Document.registered_at)
-                                   .where(Document.sha256 == entry.sha256)).first()
-        if document is None:
-            return None
-        reg_no, file_name, registered_at = document
-        ours = (file_name == entry.file_name and as_utc(registered_at) >= entry.claimed_at - CLOCK_SKEW
-                and session.scalar(select(func.count()).select_from(LedgerRow).where(
-                    LedgerRow.reg_no == reg_no, LedgerRow.state == DONE, LedgerRow.id != entry.id)) == 0)
-    return reg_no, ours
-
-
-def duplicate_noted(engine: Engine, entry: Entry, reg_no: str) -> bool:
-    """Has the registry already recorded this claim's file as a duplicate of ``reg_no``?"""
-    with Session(engine) as session:
-        events = session.scalars(select(AuditEvent.details).where(
-            AuditEvent.record == reg_no, AuditEvent.action == Action.DUPLICATE.value,
-            AuditEvent.at >= _stamp(entry.claimed_at - CLOCK_SKEW)))
-        return any(_matches(details, file_name=entry.file_name, sha256=entry.sha256) for details in events)
-
-
-def quarantine_noted(engine: Engine, entry: Entry, quarantined_to: str) -> bool:
-    """Has the registry already recorded the quarantine of this claim's file at that place?"""
-    with Session(engine) as session:
-        events = session.scalars(select(AuditEvent.details).where(
-            AuditEvent.record.is_(None), AuditEvent.action == Action.QUARANTINED.value,
-            AuditEvent.at >= _stamp(entry.claimed_at - CLOCK_SKEW)))
-        return any(_matches(details, quarantined_to=quarantined_to) for details in events)
-
-
-def _stamp(moment: datetime) -> str:
-    return as_utc(moment).isoformat(timespec="microseconds")
-
-
-def _matches(details: str, **expected: object) -> bool:
-    values = json.loads(details)
-    return all(values.get(key) == value for key, value in expected.items())
+            **{state.value: finished.get(state.value, 0) for state in FINAL_CLAIM_STATES}}

@@ -12,13 +12,12 @@ from sqlalchemy import Engine, select
 
 from core.errors import InvalidValue, NotFound
 from core.settings import Settings
+from core.vocab import DOC_TYPE_VALUES, ROUTES, SECRECY_LEVELS, URGENCIES, ClaimState, RecordStatus
 from registry import audit, filing, ledger, queries
 from registry.audit import Action
+from registry.ledger import Closing
 from registry.models import Document
 from registry.writing import WriteTransaction, write_transaction
-
-STATUS_REGISTERED = "已登记"
-STATUS_VOID = "已作废"
 
 # 公文 fields that understanding fills and a clerk may correct, as stored on Document.
 UNDERSTOOD_FIELDS = ("doc_type", "doc_number", "issuer", "title", "date", "secrecy", "urgency",
@@ -69,13 +68,13 @@ def _series_for(settings: Settings, intake: Intake) -> str:
 def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
              now: datetime | None = None, *, claim: int | None = None) -> Registration:
     """Register one document, or recognise it as a duplicate of a registered one. ``claim``:
-    the intake ledger row of the file, closed as done in the same transaction."""
+    the intake ledger row of the file, closed with the outcome in the same transaction."""
     series_name = _series_for(settings, intake)
     unknown = set(intake.fields) - set(UNDERSTOOD_FIELDS)
     if unknown:
         raise ValueError(f"not registry fields: {sorted(unknown)}")
     with write_transaction(engine, actor) as txn:
-        existing = _note_duplicate(txn, intake.sha256, intake.file_name)
+        existing = _note_duplicate(txn, intake.sha256, intake.file_name, claim)
         if existing:
             return Registration(reg_no=existing, duplicate_of=existing)
 
@@ -88,7 +87,7 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
             registered_at=moment, actor=actor, file_name=intake.file_name, sha256=intake.sha256,
             stored_path=intake.stored_path, format=intake.format, pages=intake.pages,
             text_method=intake.text_method, text=intake.text, warnings=list(intake.warnings),
-            status=STATUS_REGISTERED, details=dict(intake.details), **dict(intake.fields))
+            status=RecordStatus.REGISTERED, details=dict(intake.details), **dict(intake.fields))
         txn.record(Action.REGISTERED, reg_no,
                    {"series": series_name, "year": year, "seq": seq, "file_name": intake.file_name,
                     "sha256": intake.sha256}, document=document)
@@ -100,22 +99,29 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
         filing.file_document(txn, settings, document)
         filing.link_replies(txn, document)
         txn.insert(document)
-        if claim is not None:
-            ledger.close(txn.session, claim, ledger.DONE, reg_no=reg_no)
+        _close_claim(txn, claim, Closing(ClaimState.DONE, reg_no=reg_no))
         return Registration(reg_no=reg_no)
 
 
-def record_duplicate(engine: Engine, *, sha256: str, file_name: str, actor: str) -> str | None:
-    """Record that a file arrived again; returns the registration it duplicates (None: it does not)."""
+def record_duplicate(engine: Engine, *, sha256: str, file_name: str, actor: str,
+                     claim: int | None = None) -> str | None:
+    """Record that a file arrived again; returns the registration it duplicates (None: it does
+    not). ``claim``: its intake ledger row, closed as a duplicate in the same transaction."""
     with write_transaction(engine, actor) as txn:
-        return _note_duplicate(txn, sha256, file_name)
+        return _note_duplicate(txn, sha256, file_name, claim)
 
 
-def _note_duplicate(txn: WriteTransaction, sha256: str, file_name: str) -> str | None:
+def _note_duplicate(txn: WriteTransaction, sha256: str, file_name: str, claim: int | None) -> str | None:
     existing = queries.registered_as(txn.connection, sha256)
     if existing:
         txn.record(Action.DUPLICATE, existing, {"file_name": file_name, "sha256": sha256})
+        _close_claim(txn, claim, Closing(ClaimState.DUPLICATE, reg_no=existing))
     return existing
+
+
+def _close_claim(txn: WriteTransaction, claim: int | None, closing: Closing) -> None:
+    if claim is not None:
+        ledger.close(txn.session, claim, closing)
 
 
 def void(engine: Engine, reg_no: str, reason: str, actor: str) -> None:
@@ -124,18 +130,17 @@ def void(engine: Engine, reg_no: str, reason: str, actor: str) -> None:
         raise InvalidValue("作废必须说明理由", fix="Give the reason, e.g. wenshu void REG_NO '重复扫描'.")
     with write_transaction(engine, actor) as txn:
         document = _get_for_update(txn.session, reg_no)
-        if document.status == STATUS_VOID:
+        if document.status == RecordStatus.VOID:
             raise InvalidValue(f"{reg_no} 已作废", fix="Nothing to do.")
-        document.status, document.void_reason = STATUS_VOID, reason
+        document.status, document.void_reason = RecordStatus.VOID, reason
         txn.record(Action.VOIDED, reg_no, {"reason": reason}, document=document)
 
 
 CHOICES = {
-    "doc_type": ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
-                 "批复", "议案", "函", "纪要", "其他"),
-    "secrecy": ("绝密", "机密", "秘密"),
-    "urgency": ("特急", "加急", "特提", "平急"),
-    "route": ("阅件", "办件"),
+    "doc_type": DOC_TYPE_VALUES,
+    "secrecy": SECRECY_LEVELS,
+    "urgency": URGENCIES,
+    "route": ROUTES,
     "retention": tuple(filing.RETENTION_CODES),
 }
 CORRECTABLE = tuple(name for name in UNDERSTOOD_FIELDS if name != "archive_code")
@@ -184,11 +189,15 @@ def correct(engine: Engine, settings: Settings, reg_no: str, field_name: str, ra
 
 
 def record_quarantine(engine: Engine, *, file_name: str, sha256: str | None, kind: str, reason: str,
-                      cause: str | None, quarantined_to: str, actor: str) -> None:
+                      cause: str | None, quarantined_to: str, actor: str, claim: int | None = None) -> None:
+    """Record that a file goes to ``quarantined_to``. ``claim``: its intake ledger row, closed
+    as quarantined (with where the file goes) in the same transaction."""
     with write_transaction(engine, actor) as txn:
         txn.record(Action.QUARANTINED, None,
                    {"file_name": file_name, "sha256": sha256, "kind": kind, "reason": reason,
                     "cause": cause, "quarantined_to": quarantined_to})
+        _close_claim(txn, claim, Closing(ClaimState.QUARANTINED, kind=kind, reason=reason, cause=cause,
+                                         placed_to=quarantined_to))
 
 
 def record_indexed(engine: Engine, versions: Mapping[str, str], actor: str) -> None:

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 
 from pipeline.claims import Claimer, lock_token
-from pipeline.files import dated_folder, place
+from pipeline.files import dated_folder, free_name, reason_file, stage_reason
 from pipeline.ingest import Context, ingest_file
-from pipeline.processing import process
+from pipeline.processing import process, quarantine_crashed
 from registry import ledger, records
 from registry.db import connect
 from tests.watch.helpers import audit_actions, files_under, write_txt
@@ -134,32 +134,6 @@ def test_claims_recorded_together_are_each_resumable(env):
     assert ledger.unfinished(engine) == [] and _work_is_empty(settings)
 
 
-def test_crash_after_registration_before_the_ledger_says_so(env):
-    settings, engine = env
-    claim = _claim(settings, engine)
-    work = settings.data_dir / claim.entry.work_path
-    registered = ingest_file(work, _ctx(settings, engine), file_name=claim.entry.file_name)  # then: SIGKILL
-    claim.release()
-    [result] = _resume(settings, engine)
-    assert result.outcome.status == "registered" and result.outcome.reg_no == registered.reg_no
-    assert ledger.get(engine, claim.entry.id).state == "done"
-    assert _actions(settings) == ["registered"]  # not also "duplicate"
-    assert files_under(settings.duplicates_dir) == [] and _work_is_empty(settings)
-
-
-def test_crash_after_registration_before_the_work_file_was_removed(env):
-    settings, engine = env
-    claim = _claim(settings, engine)
-    work = settings.data_dir / claim.entry.work_path
-    ingest_file(work, _ctx(settings, engine, move=False), file_name=claim.entry.file_name)
-    assert work.exists()  # registered, file still there: SIGKILL now
-    claim.release()
-    [result] = _resume(settings, engine)
-    assert result.outcome.status == "registered"
-    assert _actions(settings) == ["registered"]
-    assert files_under(settings.duplicates_dir) == [] and _work_is_empty(settings)
-
-
 def test_crash_after_a_registration_that_closed_its_claim_before_the_work_file_went(env):
     settings, engine = env
     claim = _claim(settings, engine)
@@ -174,7 +148,7 @@ def test_crash_after_a_registration_that_closed_its_claim_before_the_work_file_w
     assert files_under(settings.duplicates_dir) == [] and _work_is_empty(settings)
 
 
-def test_crash_after_the_duplicate_event_before_the_move(env):
+def test_crash_after_the_duplicate_was_recorded_before_the_move(env):
     settings, engine = env
     first = _claim(settings, engine, "原件.txt", n=5, owner="w")
     [done] = [process(first.entry, _ctx(settings, engine), retry_after=1)]
@@ -182,44 +156,79 @@ def test_crash_after_the_duplicate_event_before_the_move(env):
     assert done.outcome.status == "registered"
     write_txt(settings.inbox_dir / "再次扫描.txt", 5)
     claim = Claimer(settings, engine, "dead").claim(settings.inbox_dir / "再次扫描.txt", "收文")
-    records.record_duplicate(engine, sha256=claim.entry.sha256, file_name="再次扫描.txt", actor="test")
+    records.record_duplicate(engine, sha256=claim.entry.sha256, file_name="再次扫描.txt", actor="test",
+                             claim=claim.entry.id)
+    assert ledger.get(engine, claim.entry.id).state == "duplicate"  # one transaction with the event
     claim.release()  # SIGKILL before the file moved to duplicates/
-    [result] = _resume(settings, engine)
-    assert result.outcome.status == "duplicate" and result.outcome.duplicate_of == done.outcome.reg_no
+    assert _resume(settings, engine) == []  # nothing to redo: the file goes where the ledger says
     assert _actions(settings) == ["registered", "duplicate"]  # once
     assert [p.name for p in files_under(settings.duplicates_dir)] == ["再次扫描.txt"]
-    assert ledger.get(engine, claim.entry.id).state == "duplicate" and _work_is_empty(settings)
+    assert ledger.get(engine, claim.entry.id).reg_no == done.outcome.reg_no and _work_is_empty(settings)
 
 
-def test_crash_after_the_quarantine_move_before_the_reason(env):
+def _quarantine_recorded(settings, engine, claim):
+    """The quarantine's first two steps: the reason staged in the claim folder, then the audit
+    event and the ledger row in one transaction. Returns where the file is to go."""
+    work = settings.data_dir / claim.entry.work_path
+    target = free_name(dated_folder(settings.quarantine_dir, settings.today()), claim.entry.file_name)
+    stage_reason(work, "文件：坏.pdf\n原因：文件内容已损坏。\n\n技术信息（corrupt）：truncated\n")
+    records.record_quarantine(engine, file_name=claim.entry.file_name, sha256=claim.entry.sha256, kind="corrupt",
+                              reason="文件内容已损坏。", cause="truncated", actor="test", claim=claim.entry.id,
+                              quarantined_to=target.relative_to(settings.data_dir).as_posix())
+    return target
+
+
+def test_crash_after_the_quarantine_was_recorded_before_the_move(env):
     settings, engine = env
     claim = _bad_claim(settings, engine)
-    work = settings.data_dir / claim.entry.work_path
-    today = datetime.now(settings.zone).date()
-    place(work, dated_folder(settings.quarantine_dir, today), claim.entry.file_name, move=True)
-    claim.release()  # SIGKILL: in quarantine/, no reason, no audit event
-    [result] = _resume(settings, engine)
-    assert result.outcome.status == "quarantined"
-    names = sorted(p.name for p in files_under(settings.quarantine_dir))
-    assert names == ["坏.pdf", "坏.pdf.reason.txt"]
+    target = _quarantine_recorded(settings, engine, claim)
+    claim.release()  # SIGKILL: the file and its staged reason are still in work/
+    assert _resume(settings, engine) == []
+    assert sorted(p.name for p in files_under(settings.quarantine_dir)) == ["坏.pdf", "坏.pdf.reason.txt"]
+    assert target.read_bytes() == b"%PDF-1.7\n broken"
+    assert reason_file(target).read_text(encoding="utf-8").startswith("文件：坏.pdf\n原因：文件内容已损坏。")
+    [(_, _, details)] = [event for event in audit_actions(settings.data_dir) if event[0] == "quarantined"]
+    assert details["quarantined_to"] == target.relative_to(settings.data_dir).as_posix()
+    entry = ledger.get(engine, claim.entry.id)
+    assert (entry.state, entry.kind, entry.cause) == ("quarantined", "corrupt", "truncated")
     assert _actions(settings) == ["quarantined"] and _work_is_empty(settings)
 
 
-def test_crash_after_the_reason_before_the_audit_event(env):
+def test_crash_after_the_reason_moved_before_the_file(env):
     settings, engine = env
     claim = _bad_claim(settings, engine)
+    target = _quarantine_recorded(settings, engine, claim)
     work = settings.data_dir / claim.entry.work_path
-    folder = dated_folder(settings.quarantine_dir, datetime.now(settings.zone).date())
-    placed = place(work, folder, claim.entry.file_name, move=True)
-    placed.with_name(placed.name + ".reason.txt").write_text(
-        f"文件：坏.pdf\n原因：文件内容已损坏。\n\n技术信息（corrupt）：truncated\nSHA-256：{claim.entry.sha256}\n",
-        encoding="utf-8")
-    claim.release()  # SIGKILL before the audit event
-    [result] = _resume(settings, engine)
-    assert (result.outcome.status, result.outcome.kind) == ("quarantined", "corrupt")
-    [(action, _, details)] = [event for event in audit_actions(settings.data_dir) if event[0] == "quarantined"]
-    assert _actions(settings) == ["quarantined"] and details["quarantined_to"] == placed.relative_to(settings.data_dir).as_posix()
-    assert ledger.get(engine, claim.entry.id).state == "quarantined" and _work_is_empty(settings)
+    (work.with_name(".reason.txt")).replace(reason_file(target))
+    claim.release()  # SIGKILL between the two moves
+    assert _resume(settings, engine) == []
+    assert sorted(p.name for p in files_under(settings.quarantine_dir)) == ["坏.pdf", "坏.pdf.reason.txt"]
+    assert _actions(settings) == ["quarantined"] and _work_is_empty(settings)
+
+
+def test_a_worker_that_died_after_recording_an_outcome_is_not_quarantined_again(env):
+    settings, engine = env
+    claim = _bad_claim(settings, engine)
+    target = _quarantine_recorded(settings, engine, claim)  # then the worker died
+    outcome = quarantine_crashed(claim.entry, _ctx(settings, engine), cause="killed", timed_out=False)
+    claim.release()
+    assert (outcome.status, outcome.kind) == ("quarantined", "corrupt")
+    assert target.is_file() and reason_file(target).is_file()
+    assert _actions(settings) == ["quarantined"] and _work_is_empty(settings)
+
+
+def test_a_worker_that_died_on_a_file_quarantines_it_with_the_reason(env):
+    settings, engine = env
+    claim = _bad_claim(settings, engine)
+    outcome = quarantine_crashed(claim.entry, _ctx(settings, engine), cause="Killed by SIGKILL", timed_out=False)
+    claim.release()
+    assert (outcome.status, outcome.kind) == ("quarantined", "corrupt")
+    entry = ledger.get(engine, claim.entry.id)
+    assert (entry.state, entry.cause) == ("quarantined", "Killed by SIGKILL")
+    [placed] = [p for p in files_under(settings.quarantine_dir) if not p.name.endswith(".reason.txt")]
+    assert entry.placed_to == placed.relative_to(settings.data_dir).as_posix()
+    assert "处理进程异常退出" in reason_file(placed).read_text(encoding="utf-8")
+    assert _actions(settings) == ["quarantined"] and _work_is_empty(settings)
 
 
 def test_a_work_file_that_vanished_releases_its_claim(env):

@@ -72,6 +72,6 @@ def test_workers_that_cannot_start_stop_the_watcher_with_a_message(tmp_path):
     data = tmp_path / "data"
     wenshu(data, "init")
     write_txt(data / "inbox" / "a.txt", 1)
-    result = wenshu(data, "watch", "--once", "--worker-memory-mb", "40", "--stable-seconds", "0", check=1)
+    result = wenshu(data, "watch", "--once", "--worker-memory-mb", "40", "--stable-seconds", "0", check=18)
     assert "处理进程无法启动" in result.stderr
     assert (data / "inbox" / "a.txt").exists() or ledger_rows(data)[0]["state"] == "claimed"
