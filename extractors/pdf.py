@@ -1,14 +1,14 @@
 """PDF: the text layer where it is usable, OCR where it is not, decided page by page.
 
-Per page, pypdfium2 (about 1 ms/page) reads the text layer first. When that text is unusable
-(see textlayer.py) pdfplumber (about 40 ms/page) is asked for the same page: it decodes some
-fonts differently. When neither gives usable text and the page draws something, the page is
+Per page, pypdfium2 reads the text layer first. When that text is unusable (see textlayer.py)
+pdfplumber, many times slower, is asked for the same page: it decodes some fonts differently
+(docs/extraction.md has the measured speeds). When neither gives usable text and the page draws something, the page is
 rendered at ``ocr.dpi`` and OCR'd. Each Page records its method (``pdf-text`` or ``ocr``) and
 the tool that produced it (``pypdfium2``, ``pdfplumber``, the OCR engine).
 
 The order is the reverse of "pdfplumber, cross-checked by pdfium" and deliberate: pdfplumber
 returns nothing at all, without an error, for CJK fonts with CFF outlines (Noto/Source Han
-as embedded by many producers), where pdfium reads them perfectly, and it is 30x slower.
+as embedded by many producers), where pdfium reads them perfectly, and it is much slower.
 
 Pages are streamed: one page object and its text at a time; pages to OCR are rendered one at a
 time by whichever process recognises them.

@@ -10,6 +10,7 @@ Where things are:
 ``analysis.py``     normalisation (NFKC, OCR spaces), rjieba words with token positions, bigrams
 ``numbers.py``      one spelling for 发文字号/收文号/档号 whatever brackets were typed
 ``schema.py``       the whoosh fields, and the fast indexing path of the Chinese text fields
+``fastwrite.py``    a segment writer in whoosh's own codec that builds postings with numpy
 ``documents.py``    ``IndexDoc``: what the index takes from a registry record
 ``writer.py``       where the index lives (generations + ``CURRENT``), writing, deleting, locking
 ``understand.py``   clerk wording → filters: 教务处的函, 去年12月的请示, 我们上报的报告, 特急 办件

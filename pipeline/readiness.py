@@ -16,7 +16,7 @@ import fnmatch
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,10 +85,6 @@ class ReadinessTracker:
         known = self._seen.get(path)
         if known is None or known.signature != signature:
             self._seen[path] = _Seen(signature, self.clock())
-
-    def touch_all(self, paths: Iterable[Path]) -> None:
-        for path in paths:
-            self.touch(path)
 
     def forget(self, path: Path) -> None:
         self._seen.pop(path, None)
