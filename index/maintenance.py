@@ -30,6 +30,9 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from core import durable
+from core.errors import InvalidValue
+from core.settings import Settings
 from index.documents import IndexDoc
 from index.errors import IndexBusy, IndexUnavailable
 from index.schema import SCHEMA_VERSION
@@ -37,9 +40,6 @@ from index.writer import (LOCK_TIMEOUT, as_index_doc, create_empty, create_or_op
                           document_fields,
                           generation_dirs, next_generation, open_index, open_path, open_writer, write_current,
                           write_documents)
-from core import durable
-from core.errors import InvalidValue
-from core.settings import Settings
 
 CHECKPOINT = "REINDEX.json"
 PARALLEL_MIN = 200  # smaller chunks are not worth starting writer processes for

@@ -27,12 +27,12 @@ from typing import Any
 
 from whoosh import query as Q
 
+from core.vocab import (ACTION_ITEM, DIRECTIONS, DOC_TYPES, INCOMING, OUTGOING, READ_ITEM, SECRECY_LEVELS,
+                        URGENCY_WORDS)
 from index.analysis import HAN, bigrams, normalize, words
 from index.errors import QueryError
 from index.numbers import archive_key, canonical_number, number_key
 from index.syntax import Part, as_date, parse_date_value, split_query
-from core.vocab import (ACTION_ITEM, DIRECTIONS, DOC_TYPES, INCOMING, OUTGOING, READ_ITEM, SECRECY_LEVELS,
-                        URGENCY_WORDS)
 from index.understand import DOC_TYPE_WORDS, IssuerBook, understand_text
 
 TITLE_BOOST = 3.0

@@ -11,13 +11,13 @@ from typing import Any
 from whoosh import query as Q
 from whoosh.sorting import FieldFacet
 
+from core.settings import Settings
 from index import engine
 from index.errors import IndexUnavailable, QueryError
 from index.query import build_plan
 from index.snippets import snippet
 from index.understand import IssuerBook
 from index.writer import current_dir, open_path
-from core.settings import Settings
 
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000

@@ -30,14 +30,14 @@ from zoneinfo import ZoneInfo
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
+from core import durable
+from core.settings import Settings
 from index.analysis import normalize
 from index.documents import IndexDoc
 from index.errors import IndexBusy, IndexUnavailable
 from index.fastwrite import FastMpWriter, FastSegmentWriter
 from index.numbers import archive_key, number_key
 from index.schema import SCHEMA_VERSION, build_schema
-from core import durable
-from core.settings import Settings
 
 LOCK_TIMEOUT = 60.0
 LOCK_DELAY = 0.05

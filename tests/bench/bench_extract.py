@@ -328,8 +328,8 @@ def bench_workers(work: Path, pages: int) -> None:
 # (large) benchmark process would report the parent's size.
 _MEMORY_PROBE = """
 import sys, time
-from extractors import extract
 from core.settings import load_settings
+from extractors import extract
 
 def status(key):
     with open("/proc/self/status") as handle:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import Extracted, extract
 from core.settings import Settings, load_settings
+from extractors import Extracted, extract
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

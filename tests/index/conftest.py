@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index import index_documents
 from core.settings import Settings, load_settings
+from index import index_documents
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"

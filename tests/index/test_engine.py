@@ -41,8 +41,8 @@ def test_phrases_over_long_posting_lists_match_whoosh(tmp_path, corpus):
     document, and a phrase's bigrams are often all present but apart."""
     import random
 
-    from index import index_documents
     from core.settings import load_settings
+    from index import index_documents
 
     rnd = random.Random(5)
     pieces = ["危险化学品", "化学品安全", "危险", "实验室", "安全检查", "学品危", "危险化学", "品安"]

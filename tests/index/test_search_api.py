@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
+from core.errors import WenshuError
 from index import IndexDoc, QueryError, delete_documents, index_documents, search
 from index.errors import IndexUnavailable
 from index.search import _searcher
 from index.writer import document_fields
-from core.errors import WenshuError
 
 from .conftest import TODAY
 
