@@ -27,15 +27,17 @@ from pipeline.understand.text import Doc, canonical_title, flow, prepare
 
 
 def understand(text: str, settings: Settings, rules: Rules | None = None, *,
-               today: date | None = None) -> Understanding:
-    """Read one document's text. ``today`` is the registration day: an urgent document with no
-    written deadline is due that day (else on its 成文日期)."""
+               today: date | None = None, from_ocr: bool = False) -> Understanding:
+    """Read one document's text. ``today`` is the day of receipt (registration): an urgent
+    document with no written deadline is due that day (else on its 成文日期). ``from_ocr`` says
+    the text (some page of it) came from OCR: only then may a name be put right against the
+    list of known senders."""
     rules = rules or load_rules(settings)
     doc = prepare(form.as_document(text) or text)
     head = read_head(doc.lines)
     tail = read_tail(doc.lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
                      head.meeting_date_line)
-    draft = _Draft(doc=doc, rules=rules, today=today, head=head, tail=tail)
+    draft = _Draft(doc=doc, rules=rules, today=today, from_ocr=from_ocr, head=head, tail=tail)
     for step in STEPS:
         step(draft)
     return _understanding(draft)
@@ -49,6 +51,7 @@ class _Draft:
     doc: Doc
     rules: Rules
     today: date | None
+    from_ocr: bool
     head: Head
     tail: Tail
     doc_type: str = OTHER_TYPE

@@ -39,6 +39,14 @@ class Understanding:
     references: tuple[str, ...]        # canonical numbers cited in the text (not its own)
     checks: tuple[str, ...]            # 初审 warnings
     is_secret: bool
+    # what the sender of this document waits for: 批复 (a 请示), 复函 (a 函 asking for an
+    # answer), else None; read from the text whatever the direction (the pipeline decides
+    # where it applies), with the date the answer is asked by
+    awaits: str | None = None
+    awaits_by: date | None = None
+    # a 发文字号 printed with a blank sequence (发文稿纸, draft): its prefix, e.g. 化学院函〔2026〕
+    # (化学院函〔〕 when the year is blank too); doc_number is then None
+    doc_number_draft: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON types: dates as ISO strings, tuples as lists."""
