@@ -93,15 +93,26 @@ def _find_doc_type(d: _Draft) -> None:
 
 def _find_issuer(d: _Draft) -> None:
     """发文机关: the 版头, the 纪要 organ line, the 署名, or the title's 「X关于」, whichever comes
-    first and reads as Chinese; then put right by the list of senders if OCR misread it."""
+    first and reads as Chinese; in OCR text only, put right by the list of senders."""
     if not d.is_document:
         return
     head = d.head
     title_prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
     candidates = (head.header[0] if head.header else None, head.meeting_organ, d.tail.signature, title_prefix)
     d.issuer = next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
-    if d.issuer and (known := senders.correct(d.issuer, d.rules)):
-        d.corrections = (f"发文机关「{d.issuer}」疑为识别错误，已按来文单位名录校正为「{known}」",)
+    if d.issuer and d.from_ocr:
+        _correct_issuer(d)
+
+
+def _correct_issuer(d: _Draft) -> None:
+    """An OCR reading of the 发文机关 put right against the known senders, when the paper
+    allows it (see ``senders``); the raw reading stays in the checks."""
+    evidence = senders.Evidence(code=d.head.number.org if d.head.number else None,
+                                names=tuple(n for n in (d.tail.signature, d.tail.printed_by) if n),
+                                recipients=d.head.recipients or d.tail.main_to)
+    if found := senders.correct(d.issuer, d.rules, evidence):
+        known, why = found
+        d.corrections = (f"发文机关「{d.issuer}」疑为识别错误，已按来文单位名录校正为「{known}」（{why}）",)
         d.issuer = known
 
 

@@ -65,7 +65,7 @@ def evaluate() -> dict[tuple[str, str], Tally]:
     rules = load_rules(conf)
     tallies: dict[tuple[str, str], Tally] = {}
     for doc_id, text, label in labelled():
-        result = understand(text, conf, rules)
+        result = understand(text, conf, rules, from_ocr=label["source"] == "ocr")
         for name in FIELDS:
             got, want = value_of(result, name), expected_of(label, name)
             for bucket in (label["source"], label.get("engine"), label.get("batch"), "all"):

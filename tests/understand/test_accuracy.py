@@ -45,7 +45,7 @@ def tallies() -> dict[tuple[str, str, str], Tally]:
     result: dict[tuple[str, str, str], Tally] = {}
     for doc_id, text, label in labelled():
         part = "holdout" if label.get("batch") == "holdout" else "training"
-        understood = understand(text, conf, rules)
+        understood = understand(text, conf, rules, from_ocr=label["source"] == "ocr")
         for name in FIELDS:
             got, want = value_of(understood, name), expected_of(label, name)
             for bucket in (label["source"], "all"):
