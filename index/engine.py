@@ -10,8 +10,9 @@ all of its bigrams; their positions (``PackedPositions``, so one buffer per bigr
 for adjacency in one array intersection per bigram.
 
 It understands exactly the query types ``index.query`` builds (Term, Phrase, Prefix, And, Or,
-AndMaybe, DateRange, Every). Anything else raises ``Unsupported`` and ``index.search`` falls
-back to whoosh's own search, which is also the reference the tests compare this with.
+AndMaybe, ConstantScoreQuery, DateRange, Every). Anything else raises ``Unsupported`` and
+``index.search`` falls back to whoosh's own search, which is also the reference the tests
+compare this with.
 """
 
 from __future__ import annotations
@@ -278,8 +279,9 @@ class Evaluator:
         if method is None:
             raise Unsupported(type(q).__name__)
         matched, scores = method(q, scored)
-        if scored and scores is not None and q.boost != 1.0 and not isinstance(q, (Q.Term, Q.Phrase)):
-            scores = scores * q.boost
+        boost = getattr(q, "boost", 1.0)  # a wrapping query (ConstantScoreQuery) has none
+        if scored and scores is not None and boost != 1.0 and not isinstance(q, (Q.Term, Q.Phrase)):
+            scores = scores * boost
         return matched, scores
 
     def _Term(self, q, scored):
@@ -372,6 +374,10 @@ class Evaluator:
             _, optional = self.evaluate(q.b, True)
             scores = scores + optional
         return matched, scores
+
+    def _ConstantScoreQuery(self, q, scored):
+        matched, _ = self.evaluate(q.child, scored=False)
+        return matched, matched * q.score if scored else None
 
     def _Every(self, q, scored):
         return np.ones(self.n, dtype=bool), np.ones(self.n) if scored else None

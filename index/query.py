@@ -37,6 +37,7 @@ from index.understand import DOC_TYPE_WORDS, IssuerBook, understand_text
 
 TITLE_BOOST = 3.0
 NUMBER_BOOST = 5.0
+CITED_SCORE = 1.0  # a record that only cites the number typed, below every exact match
 
 _LIST_SEP = re.compile(r"[,、|]")
 _LONE_HAN = re.compile(rf"^[{HAN}]$")
@@ -143,10 +144,14 @@ class Plan:
                 self.highlight.append(normalize(text))
 
     def add_number(self, canonical: str) -> None:
+        """The record with this 发文字号 or 登记号 first, then the records that cite it. A citation
+        scores a constant below an exact number: its text may be no more than 〔2026〕1号 (the
+        lone 收 of 收〔2026〕1号 is not a bigram), which BM25 would rank above the record itself."""
+        cited = substring_query("text_bi", canonical)
         self.required.append(Q.Or([
             _boosted(Q.Term("doc_number_key", canonical), NUMBER_BOOST),
             _boosted(Q.Term("reg_no_key", canonical), NUMBER_BOOST),
-            *(q for q in (substring_query("text_bi", canonical),) if q),
+            *((Q.ConstantScoreQuery(cited, CITED_SCORE),) if cited else ()),
         ]))
         self.highlight.append(canonical)
         self.show("doc_number", canonical)
