@@ -18,7 +18,17 @@ PATTERN = re.compile(
     rf"(?P<org>[\u4e00-\u9fff]{{1,16}}?)\s*(?P<open>[{re.escape(_OPEN)}])\s*"
     rf"(?P<year>(?:19|20)\d{{2}}|\d{{2}})\s*(?P<close>[{re.escape(_CLOSE)}])\s*"
     rf"(?P<di>第|#)?\s*(?P<seq>\d{{1,5}})\s*(?P<hao>号)?")
-_LEAD = re.compile(r"^(?:根据|依据|按照|参照|参见|关于|转发|印发|见|经|及|和|与|以|据|文|号|的|即)+")
+# Words that run into a number cited in a sentence (根据东大教〔2026〕38号). Only words no 代字
+# begins with are taken off a number standing alone; the single characters, which real 代字 do
+# begin with (文旅发, 经信委, 和平区, 即墨), only off a number cited in running text.
+_LEAD_WORDS = r"根据|依据|按照|参照|参见|关于|转发|印发"
+_LEAD = re.compile(rf"^(?:{_LEAD_WORDS})+")
+_LEAD_IN_TEXT = re.compile(rf"^(?:{_LEAD_WORDS}|见|经|及|和|与|以|据|文|号|的|即)+")
+# The end of an organ's name (or of a 版头 「…文件」) glued before the 代字 on the 版头 line
+# (「东湖大学教务处东大教发〔2026〕31号」): the 代字 starts after the last one.
+_ORGAN_END = re.compile(r"大学|学院|学校|委员会|办公室|办公厅|政府|文件|处|厅|局|部|院")
+# A number whose sequence is left blank (a 发文稿纸, a draft): 化学院函〔2026〕　号, 化学院函〔　〕号
+DRAFT = re.compile(r"(?P<org>[\u4e00-\u9fff]{1,16}?)\s*〔\s*(?P<year>(?:19|20)\d{2})?\s*〕\s*(?:第\s*)?号")
 
 
 @dataclass(frozen=True)
@@ -31,18 +41,35 @@ class DocNumber:
     problems: tuple[str, ...]
 
 
-def _parse(m: re.Match, *, own_line_end: bool, org_from: int = 0) -> DocNumber | None:
+def _organ_end(org: str) -> int:
+    """Where an organ's name glued before a 代字 ends (0: none). The name is at least four
+    characters and the 代字 after it at least two, so 化学院发 and 工信部联科 stay whole."""
+    end = 0
+    for m in _ORGAN_END.finditer(org):
+        if m.start() >= (2 if len(m.group()) > 1 else 3) and len(org) - m.end() >= 2:
+            end = m.end()
+    return end
+
+
+def _org(m: re.Match, *, in_text: bool, org_from: int, in_head: bool) -> str:
     org = m.group("org")
     if org_from > m.start("org"):
         org = org[org_from - m.start("org"):]
-    org = _LEAD.sub("", org)
+    if in_head:
+        org = org[_organ_end(org):]
+    return (_LEAD_IN_TEXT if in_text else _LEAD).sub("", org)
+
+
+def _parse(m: re.Match, *, own_line_end: bool, org_from: int = 0, in_text: bool = False,
+           in_head: bool = False) -> DocNumber | None:
+    org = _org(m, in_text=in_text, org_from=org_from, in_head=in_head)
     if not org:
         return None
     year_text, seq_text = m.group("year"), m.group("seq")
     short_year = len(year_text) == 2
     if m.group("open") in "Cc" and short_year:
         return None
-    printed = m.group(0)[len(m.group("org")) - len(org):].strip()
+    printed = m.group(0)[len(m.group("org")) - len(org):].strip()   # org ends the printed 代字
     guessed = None
     if not m.group("hao"):
         # Without 号 only the document's own number line is trusted, and tesseract reads 号
@@ -69,12 +96,13 @@ def _parse(m: re.Match, *, own_line_end: bool, org_from: int = 0) -> DocNumber |
     return DocNumber(f"{org}〔{year}〕{seq}号", printed, org, year, seq, tuple(problems))
 
 
-def own_number(line: str) -> DocNumber | None:
-    """The 发文字号 on its own line in the 版头 (possibly sharing it with 签发人)."""
+def own_number(line: str, *, in_head: bool = False) -> DocNumber | None:
+    """The 发文字号 on its own line (possibly sharing it with 签发人); ``in_head``: a line of the
+    版头, where an organ's name printed before the 代字 is not part of it."""
     for m in PATTERN.finditer(line):
         rest = line[m.end():]
         at_end = not rest.strip() or bool(re.match(r"\s{2,}|\s*签发人|\s*[A-Z]{2,}", rest))
-        number = _parse(m, own_line_end=at_end)
+        number = _parse(m, own_line_end=at_end, in_head=in_head)
         if number:
             return number
     return None
@@ -93,7 +121,7 @@ def find_all(text: str, line_starts: tuple[int, ...] = (0,)) -> list[tuple[int, 
         index = bisect.bisect_right(line_starts, bracket) - 1
         line_start = line_starts[index] if index >= 0 else 0
         org_from = line_start if line_start < bracket else 0
-        number = _parse(m, own_line_end=False, org_from=org_from)
+        number = _parse(m, own_line_end=False, org_from=org_from, in_text=True)
         if number:
             found.append((m.start(), number))
     return found

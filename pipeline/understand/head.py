@@ -103,7 +103,7 @@ def _find_number(lines: tuple[str, ...], start: int) -> tuple[DocNumber | None, 
         line = lines[i]
         if len(line) > 80 or any(c in line for c in "。，《"):
             continue
-        number = docnumber.own_number(line)
+        number = docnumber.own_number(line, in_head=True)
         if number:
             return number, i
     return None, None

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
-_FULLWIDTH.update({0x3000: 0x20, 0xA0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None, 0x09: 0x20})
+# a tab separates table cells (a docx 版头 table: 「东湖大学教务处<TAB>东大教发〔2026〕31号」): it is a
+# layout gap, two spaces, never glued away like OCR's single spaces
+_FULLWIDTH.update({0x3000: 0x20, 0xA0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None, 0x09: "  "})
 
 CJK = r"\u3400-\u9fff"
 _CJK_GAP = re.compile(rf"(?<=[{CJK}]) (?=[{CJK}])")

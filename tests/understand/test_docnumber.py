@@ -50,3 +50,33 @@ def test_cited_numbers_do_not_swallow_the_line_above():
 
 def test_running_text_needs_hao():
     assert find_all("面上项目（2026）3项") == []
+
+
+@pytest.mark.parametrize("line,canonical", [
+    ("东湖大学教务处东大教发〔2026〕31号", "东大教发〔2026〕31号"),      # a 版头 cell glued to the number
+    ("东湖大学教务处文件东大教〔2026〕45号", "东大教〔2026〕45号"),       # the 版头 itself
+    ("东湖大学化学化工学院化学院发〔2026〕12号", "化学院发〔2026〕12号"),
+    ("化学院发〔2026〕12号", "化学院发〔2026〕12号"),                    # a short 代字 ending like an organ
+    ("工信部联科〔2020〕3号", "工信部联科〔2020〕3号"),
+    ("东大党办发〔2026〕2号", "东大党办发〔2026〕2号"),
+    ("国科金发计〔2026〕8号", "国科金发计〔2026〕8号"),
+])
+def test_a_number_in_the_head_does_not_absorb_the_organ_printed_before_it(line, canonical):
+    number = own_number(line, in_head=True)
+    assert number.canonical == canonical and number.printed == canonical
+
+
+def test_the_table_header_sample_has_its_own_number(settings):
+    from pipeline.understand import understand
+    from tests.conftest import SAMPLES
+    text = (SAMPLES / "notice_table_header.docx.expected.txt").read_text(encoding="utf-8")
+    assert text.startswith("东湖大学教务处\t东大教发〔2026〕31号")     # one table row: organ | number
+    result = understand(text, settings)
+    assert result.doc_number == "东大教发〔2026〕31号" and result.issuer == "东湖大学教务处"
+    glued = understand(text.replace("\t", "", 1), settings)           # as a text layer may run them together
+    assert glued.doc_number == "东大教发〔2026〕31号"
+
+
+def test_a_cited_number_still_loses_the_words_before_it():
+    found = [n.canonical for _, n in find_all("经东大校发〔2026〕3号和东大教〔2026〕5号文件批准")]
+    assert found == ["东大校发〔2026〕3号", "东大教〔2026〕5号"]
