@@ -126,8 +126,9 @@ def _find_doc_number(d: _Draft) -> None:
             f"{code}〔{year}〕{seq}号", printed, code, year, seq,
             (f"发文字号「{printed}」机关代字无法识别，按来文单位「{d.issuer}」推定为「{code}」",))
     d.number = number
+    code = number.org if number else d.head.number_draft
     d.is_own = bool(d.issuer and d.issuer in d.rules.own_units) or bool(
-        number and number.org.startswith(tuple(d.rules.own_names)))
+        code and code.startswith(tuple(d.rules.own_names)))
 
 
 def _find_references(d: _Draft) -> None:
@@ -248,4 +249,5 @@ def _understanding(d: _Draft) -> Understanding:
         references=d.references,
         checks=d.checks,
         is_secret=is_secret(head.secrecy),
+        doc_number_draft=head.number_draft if number is None else None,
     )

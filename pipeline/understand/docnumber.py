@@ -28,7 +28,8 @@ _LEAD_IN_TEXT = re.compile(rf"^(?:{_LEAD_WORDS}|见|经|及|和|与|以|据|文|
 # (「东湖大学教务处东大教发〔2026〕31号」): the 代字 starts after the last one.
 _ORGAN_END = re.compile(r"大学|学院|学校|委员会|办公室|办公厅|政府|文件|处|厅|局|部|院")
 # A number whose sequence is left blank (a 发文稿纸, a draft): 化学院函〔2026〕　号, 化学院函〔　〕号
-DRAFT = re.compile(r"(?P<org>[\u4e00-\u9fff]{1,16}?)\s*〔\s*(?P<year>(?:19|20)\d{2})?\s*〕\s*(?:第\s*)?号")
+DRAFT = re.compile(r"(?P<org>[\u4e00-\u9fff]{1,16}?)\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})?\s*[〕\]］)）】]"
+                   r"\s*(?:第\s*)?号")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,17 @@ def own_number(line: str, *, in_head: bool = False) -> DocNumber | None:
         if number:
             return number
     return None
+
+
+def draft(line: str) -> str | None:
+    """The printed prefix, in 〔〕, of a 版头 发文字号 whose sequence is left blank (a 发文稿纸, a
+    draft): 化学院函〔2026〕　号 -> 化学院函〔2026〕, 化学院函〔　〕号 -> 化学院函〔〕."""
+    m = DRAFT.search(line)
+    if not m:
+        return None
+    org = m.group("org")
+    org = _LEAD.sub("", org[_organ_end(org):])
+    return f"{org}〔{m.group('year') or ''}〕" if org else None
 
 
 def find_all(text: str, line_starts: tuple[int, ...] = (0,)) -> list[tuple[int, DocNumber]]:

@@ -53,6 +53,7 @@ class Head:
     number: DocNumber | None = None
     number_line: int | None = None
     number_hint: tuple[int, int, str] | None = None   # (year, seq, printed) of an unreadable number
+    number_draft: str | None = None       # 化学院函〔2026〕: a number printed with its sequence blank
     signer: str | None = None
     title: str | None = None
     title_lines: tuple[int, int] | None = None
@@ -148,6 +149,13 @@ def _find_any_number(lines: tuple[str, ...], start: int
     return number, number_line, hint
 
 
+def _find_draft(lines: tuple[str, ...], start: int) -> tuple[str | None, int | None]:
+    for i in range(start, min(len(lines), start + 9)):
+        if not any(c in lines[i] for c in "。，《") and (prefix := docnumber.draft(lines[i])):
+            return prefix, i
+    return None, None
+
+
 def _title_span(lines: tuple[str, ...], start: int, number_line: int | None) -> tuple[int, int] | None:
     span = _find_title(lines, start, number_line)
     if span and number_line is not None and span[0] <= number_line < span[1]:
@@ -165,11 +173,12 @@ def _header(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(header)
 
 
-def _signer(lines: tuple[str, ...], number_line: int | None) -> str | None:
-    """签发人, on the 发文字号 line or next to it; names joined with 、."""
-    if number_line is None:
-        return None
-    for line in lines[max(0, number_line - 1): number_line + 2]:
+def _signer(lines: tuple[str, ...], number_line: int | None, title_start: int) -> str | None:
+    """签发人, on the 发文字号 line or next to it (without a number, above the title); names
+    joined with 、."""
+    around = (lines[max(0, number_line - 1): number_line + 2] if number_line is not None
+              else lines[:title_start])
+    for line in around:
         if m := SIGNER.search(line):
             return "、".join(re.split(r"\s+|[、，,]", m.group(1)))
     return None
@@ -216,6 +225,9 @@ def _recipients(lines: tuple[str, ...], i: int) -> tuple[tuple[str, ...], int]:
 def read_head(lines: tuple[str, ...]) -> Head:
     marks, start = _marks(lines)
     number, number_line, hint = _find_any_number(lines, start)
+    draft = None
+    if number_line is None:
+        draft, number_line = _find_draft(lines, start)
     span = _title_span(lines, start, number_line)
     title_start = span[0] if span else (number_line + 1 if number_line is not None else start)
     header_end = number_line if number_line is not None and number_line < title_start else title_start
@@ -226,6 +238,6 @@ def read_head(lines: tuple[str, ...]) -> Head:
     return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
                 secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
                 header=_header(lines[start:header_end]), number=number, number_line=number_line,
-                number_hint=hint, signer=_signer(lines, number_line),
+                number_hint=hint, number_draft=draft, signer=_signer(lines, number_line, title_start),
                 title=title, title_lines=span, title_word=title_word, meeting_organ=meeting_organ,
                 meeting_date_line=meeting_line, recipients=recipients, body_start=body_start)
