@@ -63,6 +63,9 @@ class IndexDoc:
     archive_code: str | None
     text: str | None
     version: str
+    # 办理时限 and 已登记/已作废: what 待办 and 超期未办 ask about.
+    deadline: date | None = None
+    status: str | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> "IndexDoc":
@@ -90,6 +93,8 @@ class IndexDoc:
             archive_code=_text(record.get("archive_code")),
             text=record.get("text") or None,
             version=str(record.get("version", "")),
+            deadline=_date(record.get("deadline"), "deadline"),
+            status=_text(record.get("status")),
         )
 
     @property

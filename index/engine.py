@@ -35,6 +35,7 @@ from index.analysis import PackedPositions
 
 
 B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
+_NO_VALUE = np.iinfo(np.int64).max
 _LENGTH_TABLE = None
 
 
@@ -246,7 +247,10 @@ class SegmentView:
             if not self.leaf.has_column(fieldname):
                 return np.zeros(self.size, dtype=np.int64)
             reader = self.leaf.column_reader(fieldname, translate=False)
-            return np.fromiter((reader[i] for i in range(self.size)), dtype=np.int64, count=self.size)
+            # A document without a value (no deadline) has whoosh's default, 2**64 - 1: it is
+            # kept above every date, as an int64, and a range with an upper bound leaves it out.
+            return np.fromiter((min(reader[i], _NO_VALUE) for i in range(self.size)), dtype=np.int64,
+                               count=self.size)
         return self._cached("col:" + fieldname, build)
 
 

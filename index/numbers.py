@@ -18,6 +18,9 @@ _CLOSE = re.escape("〕]］)）】〉>}｝〗")
 DOC_NUMBER = re.compile(
     rf"(?P<org>[{HAN}A-Za-z]{{1,16}}?)\s*[{_OPEN}]\s*(?P<year>(?:19|20)\d{{2}})\s*[{_CLOSE}]"
     rf"\s*第?\s*(?P<seq>\d{{1,6}})\s*号")
+# The sequence of a number that is not in the R1 form (令 第12号, 东大教发2026-31号): the last
+# run of digits before 号.
+_LAST_SEQUENCE = re.compile(r"(\d{1,6})\s*号(?!.*\d)")
 _ARCHIVE_DOT = str.maketrans({".": "·", "•": "·", "・": "·", "‧": "·", "∙": "·", "⋅": "·"})
 
 
@@ -27,6 +30,15 @@ def canonical_number(value: str) -> str | None:
     if match is None:
         return None
     return f"{match['org'].lower()}〔{match['year']}〕{int(match['seq'])}号"
+
+
+def sequence_number(value: str | None) -> int | None:
+    """The 序号 of a 发文字号 (31 in 东大教发〔2026〕31号, 第031号 or 令 第31号), for 「31号文」."""
+    if not value:
+        return None
+    text = unicodedata.normalize("NFKC", value).strip()
+    match = DOC_NUMBER.fullmatch(text) or _LAST_SEQUENCE.search(text)
+    return int(match["seq"] if "seq" in match.re.groupindex else match[1]) if match else None
 
 
 def number_key(value: str) -> str:

@@ -19,7 +19,9 @@ from whoosh import fields
 from index.analysis import (BigramTokenizer, PackedPositions, WordTokenizer, bigrams, cached_normalize, is_word,
                             jieba_tokens, postings)
 
-SCHEMA_VERSION = 3  # 2: positions stored as PackedPositions; 3: no word field for the body
+# 2: positions stored as PackedPositions; 3: no word field for the body; 4: the 发文字号's sequence
+# (「31号文」), the deadline and the status (待办, 超期未办)
+SCHEMA_VERSION = 4
 
 
 class ChineseText(fields.TEXT):
@@ -69,6 +71,7 @@ def build_schema() -> fields.Schema:
         doc_number=fields.STORED(),
         doc_number_key=_key(),
         doc_number_bi=ChineseText("bigrams"),
+        doc_number_seq=_key(),  # "31" of 东大教发〔2026〕31号, whatever the 代字 and year
         # Title, and all text. The body is stored normalised for snippets; 涉密 records have no
         # body anywhere in the index.
         title=fields.STORED(),
@@ -89,6 +92,9 @@ def build_schema() -> fields.Schema:
         secret=_key(),
         archive_code=_key(stored=True),
         archive_bi=ChineseText("bigrams"),
+        status=_key(),  # 已登记 / 已作废
+        # 办理时限; documents without one have no value here (and match no deadline range).
+        deadline=fields.DATETIME(sortable=True),
         # 成文日期 for filtering and sorting falls back to the registration day, so a record
         # without a date still sorts and filters sensibly; date_value keeps the real one.
         date=fields.DATETIME(sortable=True),

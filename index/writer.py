@@ -36,7 +36,7 @@ from index.analysis import normalize
 from index.documents import IndexDoc
 from index.errors import IndexBusy, IndexUnavailable
 from index.fastwrite import FastMpWriter, FastSegmentWriter
-from index.numbers import archive_key, number_key
+from index.numbers import archive_key, number_key, sequence_number
 from index.schema import SCHEMA_VERSION, build_schema
 
 LOCK_TIMEOUT = 60.0
@@ -155,13 +155,18 @@ def document_fields(doc: IndexDoc, zone: ZoneInfo) -> dict[str, Any]:
     if doc.doc_number:
         fields.update(doc_number=doc.doc_number, doc_number_key=number_key(doc.doc_number),
                       doc_number_bi=doc.doc_number)
+        seq = sequence_number(doc.doc_number)
+        if seq is not None:
+            fields["doc_number_seq"] = str(seq)
     if doc.title:
         fields.update(title=doc.title, title_w=doc.title, title_bi=doc.title)
     if doc.issuer:
         fields.update(issuer=_key(doc.issuer), issuer_bi=doc.issuer)
     if doc.department:
         fields.update(department=_key(doc.department), department_bi=doc.department)
-    for name in ("doc_type", "direction", "route", "urgency", "secrecy"):
+    if doc.deadline:
+        fields["deadline"] = datetime.combine(doc.deadline, time())
+    for name in ("doc_type", "direction", "route", "urgency", "secrecy", "status"):
         value = _key(getattr(doc, name))
         if value:
             fields[name] = value

@@ -38,7 +38,8 @@ def index_record(document: Document, settings: Settings) -> IndexDoc:
         doc_type=document.doc_type, doc_number=document.doc_number, issuer=document.issuer,
         title=document.title, date=document.date, secrecy=document.secrecy, urgency=document.urgency,
         route=document.route, department=document.department, archive_code=document.archive_code,
-        text=None if document.secrecy else document.text or None, version=audit.record_digest(document))
+        text=None if document.secrecy else document.text or None, version=audit.record_digest(document),
+        deadline=document.deadline, status=document.status)
 
 
 def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str], actor: str) -> bool:

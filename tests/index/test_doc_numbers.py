@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import search
-from index.numbers import archive_key, canonical_number, number_key
+from index.numbers import archive_key, canonical_number, number_key, sequence_number
 
 from .conftest import TODAY
 
@@ -24,6 +24,15 @@ def test_not_a_number():
     assert canonical_number("2026年科研经费") is None
     assert number_key("2026-0015") == "2026-0015"
     assert archive_key("0001-WS.2026-Y-BGS-0001") == archive_key("0001-ws·2026-y-bgs-0001")
+
+
+@pytest.mark.parametrize("number, seq", [
+    ("东大教发〔2026〕31号", 31), ("鄂科技办函［２０２５］第０３１号", 31), ("国务院令 第 12 号", 12), ("第7号", 7),
+    ("2026-0015", None), ("", None), (None, None),
+])
+def test_sequence_number(number, seq):
+    """The 序号 the index keeps for 「31号文」, whatever the 代字 and year."""
+    assert sequence_number(number) == seq
 
 
 @pytest.mark.parametrize("typed", [

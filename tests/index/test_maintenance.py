@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from index import check, delete_documents, fix, index_documents, reindex, search
+from index import IndexUnavailable, check, delete_documents, fix, index_documents, reindex, search
 from index.maintenance import CHECKPOINT
-from index.writer import current_dir, generation_dirs
+from index.schema import SCHEMA_VERSION
+from index.writer import SCHEMA_FILE, current_dir, generation_dirs
 
 from .conftest import TODAY
 
@@ -39,7 +40,7 @@ def run_python(code: str, *args: str, wait: bool = True):
 
 def test_reindex_check_fix(settings, corpus):
     report = reindex(settings, corpus, total=len(corpus), chunk_size=20)
-    assert (report.indexed, report.total, report.resumed) == (45, 45, False)
+    assert (report.indexed, report.total, report.resumed) == (len(corpus), len(corpus), False)
     assert check(settings, versions(corpus)).clean
 
     changed = dict(corpus[0], version=corpus[0]["version"] + 1, title="关于更正启明星计划的通知")
@@ -64,7 +65,19 @@ def test_reindex_switches_generations_atomically(settings, corpus):
     second = current_dir(settings)
     assert first != second and not first.exists()
     assert [p.name for p in generation_dirs(settings)] == [second.name]
-    assert search(settings, "", today=TODAY).total == 45
+    assert search(settings, "", today=TODAY).total == len(corpus)
+
+
+def test_an_index_of_an_earlier_schema_asks_for_reindex(settings, corpus):
+    """Schema 4 added the 发文字号's sequence, the deadline and the status: an index without them
+    is refused with the fix-it message, and reindex makes a current one."""
+    reindex(settings, corpus[:5], chunk_size=5)
+    (current_dir(settings) / SCHEMA_FILE).write_text(str(SCHEMA_VERSION - 1), encoding="utf-8")
+    with pytest.raises(IndexUnavailable) as refused:
+        search(settings, "", today=TODAY)
+    assert "旧版本" in str(refused.value) and "wenshu reindex" in refused.value.fix
+    reindex(settings, corpus, chunk_size=20)
+    assert search(settings, "", today=TODAY).total == len(corpus)
 
 
 class Interrupted(Exception):
@@ -87,9 +100,10 @@ def test_interrupted_reindex_resumes(settings, corpus):
     assert len(building) == 1 and (building[0] / CHECKPOINT).exists()
     assert search(settings, "", today=TODAY).total == 5       # searches still use the old index
 
-    registry = [dict(corpus[0], version=7), *corpus[1:44]]     # one changed, the last one deleted
+    registry = [dict(corpus[0], version=7), *corpus[1:-1]]     # one changed, the last one deleted
     report = reindex(settings, registry, total=len(registry), chunk_size=10)
-    assert report.resumed and report.skipped == 19 and report.indexed == 25 and report.total == 44
+    assert report.resumed and report.skipped == 19                 # the two chunks done, less the changed one
+    assert report.indexed == len(registry) - 19 and report.total == len(registry)
     assert check(settings, versions(registry)).clean
     assert not [p for p in generation_dirs(settings) if p.name.endswith(".building")]
 

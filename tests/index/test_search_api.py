@@ -109,7 +109,7 @@ def test_a_query_without_words_lists_everything_newest_first(corpus_settings, co
     """Blank, a lone stop character, punctuation, a bare minus: no words to match, so (as search()
     does today) not an error and not nothing, but every record, newest first."""
     result = search(corpus_settings, query, today=TODAY, limit=100)
-    assert result.total == len(corpus) == 45
+    assert result.total == len(corpus)
     assert result.to_json()["understood_as"] == {"sort": "date"}
     assert sorted(h.reg_no for h in result.hits) == sorted(r["reg_no"] for r in corpus)
     dates = [h.date for h in result.hits]
@@ -149,14 +149,14 @@ def test_a_colon_that_is_not_a_field_is_read_as_text(corpus_settings, corpus, qu
 
 
 def test_a_cached_searcher_sees_updates_and_deletions(settings, corpus):
-    for start in range(0, 45, 5):                      # several segments
+    for start in range(0, len(corpus), 5):                      # several segments
         index_documents(settings, corpus[start:start + 5])
-    assert search(settings, "", today=TODAY).total == 45
+    assert search(settings, "", today=TODAY).total == len(corpus)
     delete_documents(settings, [corpus[0]["reg_no"]])
     index_documents(settings, [dict(corpus[10], version=2, title="更正后的标题北斗")])
-    assert search(settings, "", today=TODAY).total == 44
+    assert search(settings, "", today=TODAY).total == len(corpus) - 1
     assert [h.reg_no for h in search(settings, "北斗", today=TODAY).hits] == [corpus[10]["reg_no"]]
-    for start in range(0, 45, 5):                      # updates that merge segments
+    for start in range(0, len(corpus), 5):                      # updates that merge segments
         index_documents(settings, [dict(r, version=3) for r in corpus[start:start + 5]])
-    assert search(settings, "", today=TODAY).total == 45
-    assert search(settings, "", today=TODAY, evaluator="whoosh").total == 45
+    assert search(settings, "", today=TODAY).total == len(corpus)
+    assert search(settings, "", today=TODAY, evaluator="whoosh").total == len(corpus)
