@@ -26,6 +26,9 @@ from pipeline.understand.tail import Tail, read_tail
 from pipeline.understand.text import Doc, canonical_title, flow, prepare
 
 
+OVERDUE = "收文时已逾期"     # the deadline had passed on the day of receipt
+
+
 def understand(text: str, settings: Settings, rules: Rules | None = None, *,
                today: date | None = None, from_ocr: bool = False) -> Understanding:
     """Read one document's text. ``today`` is the day of receipt (registration): an urgent
@@ -67,6 +70,8 @@ class _Draft:
     department_code: str = ""
     written: date | None = None        # 成文日期 (a 公文's only)
     deadlines: list[Deadline] = field(default_factory=list)
+    awaits: str | None = None          # 批复 / 复函
+    awaits_by: date | None = None
     route: str = ""
     why_route: tuple[str, ...] = ()
     due: Deadline | None = None
@@ -156,12 +161,26 @@ def _assign_department(d: _Draft) -> None:
 
 
 def _find_dates(d: _Draft) -> None:
-    """成文日期, and the deadlines the body sets."""
+    """成文日期, and the deadlines the body sets. A date printed without its year takes the year
+    of the document's date (成文日期, else 印发日期; the first such day on or after it), else of
+    the day of receipt (kept when already past), else of the 发文字号."""
     d.written = d.tail.date if d.is_document else None
-    # a date printed without its year takes the year of the 成文日期, else of the 印发日期, the
-    # registration day or the 发文字号
-    base = d.written or d.tail.printed_date or d.today or (date(d.number.year, 1, 1) if d.number else None)
-    d.deadlines = deadline.find(d.body, base, d.rules)
+    own_date = d.written or d.tail.printed_date
+    base = own_date or d.today or (date(d.number.year, 1, 1) if d.number else None)
+    d.deadlines = deadline.find(d.body, base, d.rules, roll=own_date is not None or d.today is None)
+
+
+def _find_awaited(d: _Draft) -> None:
+    """What the sender waits for, whatever the direction: a 请示 a 批复, a 函 that asks for an
+    answer a 复函; by the deadline that asks for it."""
+    asks = d.rules.reply_request_re
+    if d.doc_type == "请示":
+        d.awaits = "批复"
+    elif d.doc_type == "函" and asks.search(d.body):
+        d.awaits = "复函"
+    else:
+        return
+    d.awaits_by = next((x.value for x in d.deadlines if asks.search(x.text)), None)
 
 
 def _decide_route(d: _Draft) -> None:
@@ -198,7 +217,8 @@ def _review(d: _Draft) -> None:
         secrecy_period=head.secrecy_period, copy_no=head.copy_no, title=d.title, body=d.body,
         weekday_problems=tuple(x.weekday_mismatch for x in d.deadlines if x.weekday_mismatch),
         rules=d.rules)
-    d.checks = (*found, *d.corrections)
+    overdue = (OVERDUE,) if d.today and d.due and d.due.value < d.today else ()
+    d.checks = (*found, *overdue, *d.corrections)
 
 
 # The recipe, in order: each step needs only what the steps before it found.
@@ -210,6 +230,7 @@ STEPS: tuple[Callable[[_Draft], None], ...] = (
     _find_title,
     _assign_department,
     _find_dates,
+    _find_awaited,
     _decide_route,
     _decide_retention,
     _review,
@@ -249,5 +270,7 @@ def _understanding(d: _Draft) -> Understanding:
         references=d.references,
         checks=d.checks,
         is_secret=is_secret(head.secrecy),
+        awaits=d.awaits,
+        awaits_by=d.awaits_by,
         doc_number_draft=head.number_draft if number is None else None,
     )

@@ -66,3 +66,11 @@ def roll_forward(month: int, day: int, base: date) -> date | None:
     if value and value < base:
         value = make(base.year + 1, month, day)
     return value
+
+
+def nearest(month: int, day: int, base: date) -> date | None:
+    """A date printed without its year, read from the day of receipt: the year of ``base``, or
+    the one before or after when that is nearer (received on 12月28日, 「1月10日前」 is next
+    January's; on 1月4日, 「12月28日前」 last December's, already past). A past date stays past."""
+    found = [value for year in (base.year - 1, base.year, base.year + 1) if (value := make(year, month, day))]
+    return min(found, key=lambda value: abs((value - base).days), default=None)

@@ -42,14 +42,16 @@ class Deadline:
     weekday_mismatch: str | None = None
 
 
-def _resolve(m: re.Match, base: date | None) -> date | None:
+def _resolve(m: re.Match, base: date | None, roll: bool) -> date | None:
     if m.group("cn"):
         return dates.from_match(dates.CN.match(m.group("cn")))
     if m.group("m"):
         month, day = int(m.group("m")), int(m.group("d"))
         if m.group("y"):
             return dates.make(int(m.group("y")), month, day)
-        return dates.roll_forward(month, day, base) if base else None
+        if base is None:
+            return None
+        return dates.roll_forward(month, day, base) if roll else dates.nearest(month, day, base)
     if base is None:
         return None
     if m.group("rel"):
@@ -66,7 +68,7 @@ def _resolve(m: re.Match, base: date | None) -> date | None:
     return None
 
 
-def _month_end(m: re.Match, base: date | None) -> date | None:
+def _month_end(m: re.Match, base: date | None, roll: bool) -> date | None:
     if m.group("year_end"):
         year = int(m.group("y")) if m.group("y") else (base.year if base else None)
         return date(year, 12, 31) if year else None
@@ -81,7 +83,7 @@ def _month_end(m: re.Match, base: date | None) -> date | None:
         elif base is None:
             return None
         else:
-            year = base.year + (1 if month < base.month else 0)
+            year = base.year + (1 if month < base.month else 0) if roll else dates.nearest(month, 1, base).year
     following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return following - timedelta(days=1)
 
@@ -96,40 +98,48 @@ def _clause(text: str, start: int, end: int) -> str:
 _LIST_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、．])\s*")
 
 
-def find(body: str, base: date | None, rules: Rules) -> list[Deadline]:
-    """Every deadline in ``body`` (flat text), earliest first."""
-    found = []
+def _acted_on(body: str, m: re.Match, rules: Rules) -> bool:
+    """A date followed by 前 is a deadline only with an action around it (rules [deadline])."""
+    before, after = body[max(0, m.start() - 8): m.start()], body[m.end(): m.end() + 14]
+    if rules.deadline_not_before_re.search(before) or rules.deadline_not_after_re.match(after):
+        return False
+    return bool(rules.deadline_before_re.search(before) or rules.deadline_after_re.search(after[:10]))
+
+
+def _weekday_mismatch(m: re.Match, value: date) -> str | None:
+    if m.group("bw") and _WEEKDAYS[value.weekday()] != m.group("bw").replace("天", "日"):
+        return f"期限「{m.group(0)}」日期与星期不符（{value.isoformat()} 为星期{_WEEKDAYS[value.weekday()]}）"
+    return None
+
+
+def _dated(body: str, base: date | None, roll: bool, rules: Rules):
+    """(date, clause, weekday mismatch) of each 「…前」, 「截止…」 and 「定于…」 deadline."""
     for pattern, needs_action in ((BEFORE, True), (CUTOFF, False), (CUTOFF_AFTER, False)):
         for m in pattern.finditer(body):
-            if needs_action:
-                before, after = body[max(0, m.start() - 8): m.start()], body[m.end(): m.end() + 14]
-                if rules.deadline_not_before_re.search(before) or rules.deadline_not_after_re.match(after):
-                    continue
-                if not (rules.deadline_before_re.search(before) or rules.deadline_after_re.search(after[:10])):
-                    continue
-            value = _resolve(m, base)
-            if value is None or (base is not None and value < base):
-                continue
-            mismatch = None
-            if m.group("bw") and _WEEKDAYS[value.weekday()] != m.group("bw").replace("天", "日"):
-                mismatch = f"期限「{m.group(0)}」日期与星期不符（{value.isoformat()} 为星期{_WEEKDAYS[value.weekday()]}）"
-            found.append(Deadline(value, _clause(body, m.start(), m.end()), mismatch))
+            if not needs_action or _acted_on(body, m, rules):
+                value = _resolve(m, base, roll)
+                yield value, _clause(body, m.start(), m.end()), value and _weekday_mismatch(m, value)
     for m in MONTH_END.finditer(body):
-        before = body[max(0, m.start() - 8): m.start()]
-        after = body[m.end(): m.end() + 14]
-        if rules.deadline_not_before_re.search(before) or rules.deadline_not_after_re.match(after):
-            continue
-        if not (rules.deadline_before_re.search(before) or rules.deadline_after_re.search(after[:10])):
-            continue
-        value = _month_end(m, base)
-        if value and (base is None or value >= base):
-            found.append(Deadline(value, _clause(body, m.start(), m.end())))
+        if _acted_on(body, m, rules):
+            yield _month_end(m, base, roll), _clause(body, m.start(), m.end()), None
     if rules.attendance_re.search(body):
         for m in MEETING.finditer(body):
             following = body[m.end(): m.end() + 60].split("。")[0]
-            if rules.meeting_verb_re.search(following) and (value := _resolve(m, base)):
-                if base is None or value >= base:
-                    found.append(Deadline(value, _clause(body, m.start(), m.end() + len(following))))
+            if rules.meeting_verb_re.search(following):
+                yield _resolve(m, base, roll), _clause(body, m.start(), m.end() + len(following)), None
+
+
+def find(body: str, base: date | None, rules: Rules, *, roll: bool = True) -> list[Deadline]:
+    """Every deadline in ``body`` (flat text), earliest first.
+
+    ``base`` gives a date printed without its year its year. With ``roll`` it is the document's
+    own date: a deadline is the first such day on or after it, and a date before it is no
+    deadline. Without, ``base`` is the day of receipt: the receipt's year (``dates.nearest``),
+    and a deadline already past is kept, never moved a year on."""
+    found = []
+    for value, text, mismatch in _dated(body, base, roll, rules):
+        if value is not None and not (roll and base is not None and value < base):
+            found.append(Deadline(value, text, mismatch))
     return sorted(found, key=lambda d: d.value)
 
 

@@ -78,6 +78,11 @@ class _Deadline(_Table):
     attendance: list[str] = []
 
 
+class _Awaits(_Table):
+    reply_words: list[str] = []
+    reply_phrases: list[str] = []
+
+
 class _Secrecy(_Table):
     default_years: dict[Literal["绝密", "机密", "秘密"], int]
 
@@ -138,6 +143,7 @@ class _RulesFile(_Table):
     departments: dict[str, _Department]
     retention: _Retention
     checks: _Checks
+    awaits: _Awaits = _Awaits()
     senders: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
@@ -219,6 +225,7 @@ class Rules:
     retention_rules: tuple[RetentionRule, ...]
     report_request_re: re.Pattern
     matter_verb_re: re.Pattern
+    reply_request_re: re.Pattern
     senders: Mapping[str, tuple[str, ...]]
     sources: tuple[str, ...]
 
@@ -259,6 +266,7 @@ def _compile(raw: _RulesFile, university: str, own_names: tuple[str, ...],
         retention_rules=tuple(_retention_rule(r) for r in raw.retention.rules),
         report_request_re=_alternation(raw.checks.report_requests, flexible_comma=True),
         matter_verb_re=_alternation(raw.checks.matter_verbs),
+        reply_request_re=_reply_request(raw.awaits),
         senders=MappingProxyType({name.replace("{university}", university): tuple(codes)
                                   for name, codes in raw.senders.items()}),
         sources=sources,
@@ -322,6 +330,13 @@ def _deadline_fields(raw: _Deadline) -> dict[str, Any]:
         meeting_verb_re=_alternation(raw.meeting_verbs),
         attendance_re=_alternation(raw.attendance),
     )
+
+
+def _reply_request(raw: _Awaits) -> re.Pattern:
+    """A request for an answer: a reply word after 请/望/盼 in the same sentence (not 请示, 请求,
+    not 特此函复), or a reply phrase."""
+    words, phrases = _alternation(raw.reply_words).pattern, _alternation(raw.reply_phrases).pattern
+    return re.compile(rf"(?:请(?![求示])|望|盼)[^。；;！!？?\n]{{0,40}}?(?<!特此)(?:{words})|{phrases}")
 
 
 def _retention_rule(r: _RetentionRule) -> RetentionRule:

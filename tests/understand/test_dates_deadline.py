@@ -91,3 +91,13 @@ def test_urgency_without_a_date(rules):
     assert deadline.from_urgency("特急", date(2026, 11, 5), rules).value == date(2026, 11, 5)
     assert deadline.from_urgency("加急", date(2026, 11, 5), rules).value == date(2026, 11, 8)
     assert deadline.from_urgency(None, date(2026, 11, 5), rules) is None
+
+
+def test_a_deadline_from_the_day_of_receipt_is_never_moved_a_year_on(rules):
+    received = date(2026, 12, 15)
+    assert [d.value for d in deadline.find("请于12月10日前报送。", received, rules, roll=False)] == [date(2026, 12, 10)]
+    assert [d.value for d in deadline.find("请于11月底前报送。", received, rules, roll=False)] == [date(2026, 11, 30)]
+    assert [d.value for d in deadline.find("请于1月8日前报送。", received, rules, roll=False)] == [date(2027, 1, 8)]
+    assert dates.nearest(12, 28, date(2027, 1, 4)) == date(2026, 12, 28)
+    # from the document's own date a deadline is the first such day after it
+    assert [d.value for d in deadline.find("请于12月10日前报送。", received, rules)] == [date(2027, 12, 10)]
