@@ -2,9 +2,12 @@
 
     .venv/bin/python -m tests.understand.report            # the table
     .venv/bin/python -m tests.understand.report --misses   # and every disagreement
+    .venv/bin/python -m tests.understand.report --set published   # real published 公文, by layout
 
 The labelled texts and their true values are in ``labelled/`` (labels.json); the OCR'd
-entries were made once by ``make_ocr_texts.py`` and are read as saved.
+entries were made once by ``make_ocr_texts.py`` and are read as saved. ``published/`` holds
+real 公文 as their public pages show them (sources in published/SOURCES.md). A field a set
+does not label (a key missing from an entry) is not counted.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from core.settings import Settings
 from pipeline.understand import Understanding, load_rules, understand
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
+PUBLISHED = Path(__file__).resolve().parent / "published"
+SETS = {"labelled": LABELLED, "published": PUBLISHED}
+LAYOUTS = ("multi-line-title", "long-title", "number-and-title-one-line", "ling", "joint-signers", "ordinary")
 FIELDS = ("doc_type", "doc_number", "date", "secrecy", "urgency", "title", "issuer", "route", "deadline",
           "department", "references")
 SOURCES = ("born-digital", "ocr")
 
 
-def labelled() -> list[tuple[str, str, dict]]:
-    labels = json.loads((LABELLED / "labels.json").read_text(encoding="utf-8"))
-    return [(doc_id, (LABELLED / f"{doc_id}.txt").read_text(encoding="utf-8"), label)
+def labelled(directory: Path = LABELLED) -> list[tuple[str, str, dict]]:
+    labels = json.loads((directory / "labels.json").read_text(encoding="utf-8"))
+    return [(doc_id, (directory / f"{doc_id}.txt").read_text(encoding="utf-8"), label)
             for doc_id, label in sorted(labels.items())]
 
 
@@ -59,16 +65,19 @@ class Tally:
         return self.right / self.total if self.total else 1.0
 
 
-def evaluate() -> dict[tuple[str, str], Tally]:
-    """(field, source or 'all') -> Tally."""
+def evaluate(directory: Path = LABELLED) -> dict[tuple[str, str], Tally]:
+    """(field, source, engine, batch, layout or 'all') -> Tally."""
     conf = settings()
     rules = load_rules(conf)
     tallies: dict[tuple[str, str], Tally] = {}
-    for doc_id, text, label in labelled():
+    for doc_id, text, label in labelled(directory):
         result = understand(text, conf, rules, from_ocr=label["source"] == "ocr")
         for name in FIELDS:
+            if name not in label:  # not labelled in this set
+                continue
             got, want = value_of(result, name), expected_of(label, name)
-            for bucket in (label["source"], label.get("engine"), label.get("batch"), "all"):
+            buckets = (label["source"], label.get("engine"), label.get("batch"), label.get("layout"), "all")
+            for bucket in buckets:
                 if bucket is None:
                     continue
                 tally = tallies.setdefault((name, bucket), Tally())
@@ -85,10 +94,12 @@ def table(tallies: dict[tuple[str, str], Tally], columns: tuple[str, ...] = (*SO
     counts = {s: tallies[("doc_type", s)].total for s in columns}
     rows = [f"{'field':<12}" + "".join(f"{s + f' (n={counts[s]})':>22}" for s in columns)]
     for name in FIELDS:
+        if not any((name, source) in tallies for source in columns):
+            continue
         cells = []
         for source in columns:
-            t = tallies[(name, source)]
-            cells.append(f"{100 * t.rate:6.1f}% ({t.right:>2}/{t.total:<2})".rjust(22))
+            t = tallies.get((name, source))
+            cells.append((f"{100 * t.rate:6.1f}% ({t.right:>2}/{t.total:<2})" if t else "—").rjust(22))
         rows.append(f"{name:<12}" + "".join(cells))
     return "\n".join(rows)
 
@@ -96,14 +107,20 @@ def table(tallies: dict[tuple[str, str], Tally], columns: tuple[str, ...] = (*SO
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="accuracy of pipeline.understand on the labelled set")
     parser.add_argument("--misses", action="store_true", help="list every disagreement")
+    parser.add_argument("--set", dest="which", choices=sorted(SETS), default="labelled",
+                        help="labelled: the project's samples (default); published: real published 公文")
     args = parser.parse_args(argv)
-    tallies = evaluate()
+    tallies = evaluate(SETS[args.which])
     print(table(tallies))
-    print("\nOCR by engine, and the held-out batch (written after the rules, see labels.json):")
-    print(table(tallies, ("rapidocr", "tesseract", "holdout")))
+    if args.which == "labelled":
+        print("\nOCR by engine, and the held-out batch (written after the rules, see labels.json):")
+        print(table(tallies, ("rapidocr", "tesseract", "holdout")))
+    else:
+        print("\nBy layout (see published/SOURCES.md):")
+        print(table(tallies, LAYOUTS))
     if args.misses:
         for name in FIELDS:
-            for doc_id, engine, want, got in tallies[(name, "all")].misses:
+            for doc_id, engine, want, got in tallies.get((name, "all"), Tally()).misses:
                 print(f"{name:<11} {doc_id} {engine:<9} want={want!r} got={got!r}")
     return 0
 
