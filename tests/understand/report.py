@@ -91,15 +91,16 @@ def evaluate(directory: Path = LABELLED) -> dict[tuple[str, str], Tally]:
 
 def table(tallies: dict[tuple[str, str], Tally], columns: tuple[str, ...] = (*SOURCES, "all")) -> str:
     columns = tuple(c for c in columns if ("doc_type", c) in tallies)
-    counts = {s: tallies[("doc_type", s)].total for s in columns}
-    rows = [f"{'field':<12}" + "".join(f"{s + f' (n={counts[s]})':>22}" for s in columns)]
+    heads = {s: f"{s} (n={tallies[('doc_type', s)].total})" for s in columns}
+    width = {s: max(22, len(heads[s]) + 2) for s in columns}
+    rows = [f"{'field':<12}" + "".join(heads[s].rjust(width[s]) for s in columns)]
     for name in FIELDS:
         if not any((name, source) in tallies for source in columns):
             continue
         cells = []
         for source in columns:
             t = tallies.get((name, source))
-            cells.append((f"{100 * t.rate:6.1f}% ({t.right:>2}/{t.total:<2})" if t else "—").rjust(22))
+            cells.append((f"{100 * t.rate:6.1f}% ({t.right:>2}/{t.total:<2})" if t else "—").rjust(width[source]))
         rows.append(f"{name:<12}" + "".join(cells))
     return "\n".join(rows)
 
