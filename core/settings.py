@@ -37,6 +37,9 @@ class _Section(BaseModel):
 class OfficeSettings(_Section):
     # The office's own names: a document whose issuer is one of these is one of ours.
     names: tuple[str, ...] = ("东湖大学化学化工学院", "化学化工学院", "化学院")
+    # 机关代字: what the office's own 发文字号 begin with (化学院 in 化学院发〔2026〕3号); the
+    # default 发文 series print it as {code}.
+    code: str = ""
     # 全宗号 of the college archive and the 机构(问题) code used in 档号 (DA/T 22-2015).
     fonds_code: str = "0001"
     unit_code: str = "BGS"
@@ -54,27 +57,30 @@ class OfficeSettings(_Section):
 
 class SeriesSettings(_Section):
     direction: Direction
-    # Python format string; {year} and {seq} are filled in. The 条例 wants the sequence
-    # without padding and the year in full inside 六角括号.
+    # Python format string; {year} and {seq} are filled in, and {code} with [office] code. The
+    # 条例 wants the sequence without padding and the year in full inside 六角括号.
     format: str
 
     @field_validator("format")
     @classmethod
     def _format_has_fields(cls, value: str) -> str:
         try:
-            value.format(year=2026, seq=1)
+            value.format(year=2026, seq=1, code="")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"format {value!r} may only use {{year}} and {{seq}}") from exc
+            raise ValueError(f"format {value!r} may only use {{year}}, {{seq}} and {{code}}") from exc
         if "{seq" not in value:
             raise ValueError(f"format {value!r} must contain {{seq}}")
         return value
+
+    def number(self, year: int, seq: int, code: str) -> str:
+        return self.format.format(year=year, seq=seq, code=code)
 
 
 def _default_series() -> dict[str, SeriesSettings]:
     return {
         "收文": SeriesSettings(direction="收文", format="收〔{year}〕{seq}号"),
-        "发文": SeriesSettings(direction="发文", format="化学院发〔{year}〕{seq}号"),
-        "函": SeriesSettings(direction="发文", format="化学院函〔{year}〕{seq}号"),
+        "发文": SeriesSettings(direction="发文", format="{code}发〔{year}〕{seq}号"),
+        "函": SeriesSettings(direction="发文", format="{code}函〔{year}〕{seq}号"),
     }
 
 

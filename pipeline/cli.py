@@ -134,12 +134,16 @@ def log_command(
     direction: Annotated[Optional[str], typer.Option("--direction", help="收文 or 发文.")] = None,
     doc_type: Annotated[Optional[str], typer.Option("--type", help="文种, e.g. 通知.")] = None,
     route: Annotated[Optional[str], typer.Option("--route", help="阅件 or 办件.")] = None,
+    gaps: Annotated[bool, typer.Option("--gaps", help="List the numbers each series skipped, instead of the log.")] = False,
 ) -> None:
     """The registration log (登记簿), oldest first."""
     from registry import queries, records
     from registry.exports import record_json, write_csv, write_xlsx
 
     edge: Edge = ctx.obj
+    if gaps:
+        _print_gaps(edge, as_json)
+        return
     filters = queries.LogFilter(date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"),
                                 direction=direction, doc_type=doc_type, route=route)
     rows = (record_json(document, edge.settings) for document in queries.log(edge.engine, edge.settings, filters))
@@ -158,6 +162,22 @@ def log_command(
                           row["doc_number"] or "", row["issuer"] or "", row["title"] or row["file_name"],
                           row["route"] or "", row["status"])
         console.print(table)
+
+
+def _print_gaps(edge: Edge, as_json: bool) -> None:
+    from registry import queries
+
+    found = queries.number_gaps(edge.engine)
+    if as_json:
+        print_json([{"series": series, "year": year, "missing": missing} for series, year, missing in found])
+        return
+    if not found:
+        console.print("各编号序列均无缺号。")
+        return
+    table = Table("编号序列", "年度", "缺号")
+    for series, year, missing in found:
+        table.add_row(series, str(year), "、".join(str(n) for n in missing))
+    console.print(table)
 
 
 def _day(value: str | None, flag: str) -> date | None:

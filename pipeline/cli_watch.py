@@ -137,14 +137,20 @@ def retry(
     direction: Annotated[Optional[str], typer.Option("--direction", help="收文 or 发文 (default: as it came in).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line for each outcome.")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: settings.workers).")] = None,
+    as_new: Annotated[bool, typer.Option("--as-new", help="Register a same_document duplicate (a file in duplicates/) as a new record.")] = False,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (required with --as-new; kept in the audit log).")] = None,
 ) -> None:
-    """Send quarantined files through the pipeline again, once the cause is fixed."""
+    """Send quarantined files through the pipeline again, once the cause is fixed; or, with
+    --as-new, register a duplicate as a new record."""
     from pipeline.claims import Claimer
     from pipeline.retry import claim_back, find_quarantined, quarantined_files
     from pipeline.watch import Watcher
 
     edge: Edge = ctx.obj
     settings = edge.settings
+    if as_new:
+        _register_anew(edge, files or [], reason or "", as_json)
+        return
     check_direction(direction)
     if not files and not all_files:
         raise InvalidValue("请指明要重试的文件，或使用 --all", fix="wenshu retry FILE... or wenshu retry --all")
@@ -164,6 +170,22 @@ def retry(
     else:
         watcher.run(once=True, scan=False, claims=claims)
     if reporter.quarantined:
+        raise typer.Exit(Exit.SOME_QUARANTINED)
+
+
+def _register_anew(edge: Edge, files: list[Path], reason: str, as_json: bool) -> None:
+    from pipeline.retry import find_duplicate, register_anew
+
+    if len(files) != 1:
+        raise InvalidValue("--as-new 一次只登记一个文件", fix='wenshu retry FILE --as-new --reason "…"')
+    outcome = register_anew(edge.settings, edge.engine, edge.actor, find_duplicate(edge.settings, files[0]), reason)
+    if as_json:
+        sys.stdout.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
+    elif outcome.status == Status.REGISTERED:
+        console.print(f"已另行登记为 [bold]{escape(outcome.reg_no)}[/]：{escape(outcome.title or '')}", highlight=False)
+    else:
+        console.print(f"{LABELS.get(outcome.status, outcome.status)}：{escape(outcome.reason or '')}", highlight=False)
+    if outcome.status == Status.QUARANTINED:
         raise typer.Exit(Exit.SOME_QUARANTINED)
 
 

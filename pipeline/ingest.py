@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from core import durable
 from core.errors import WenshuError
 from core.settings import Settings
-from core.vocab import INCOMING, Status
+from core.vocab import INCOMING, OUTGOING, Status
 from extractors import extract
 from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
@@ -26,6 +26,10 @@ from pipeline.files import (dated_folder, free_name, move_quarantined, place, pu
                             stage_reason)
 from pipeline.understand import Rules, Understanding, load_rules, understand
 from registry import queries, records
+from registry.identity import SAME_FILE
+from registry.numbering import NumberTaken
+
+OWN_IN_INBOX = "本单位发出的文件出现在收文中"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Context:
     # The watcher's ledger row for this file: closed in the transaction that records the
     # file's outcome (registration, duplicate or quarantine).
     claim: int | None = None
+    as_new: str | None = None  # the clerk's reason to register a same_document duplicate anew
+    origin: dict[str, Any] | None = None  # where a retried file came from
 
     def office_rules(self) -> Rules:
         return self.rules or load_rules(self.settings)
@@ -59,6 +65,8 @@ class Outcome:
     doc_type: str | None = None
     title: str | None = None
     route: str | None = None
+    duplicate_kind: str | None = None  # same_file (the bytes) | same_document (机关 + 文号)
+    number_allocated: bool = False  # a 发文 number issued now: the clerk writes it on the paper
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -90,7 +98,7 @@ def skip_known_file(job: Job, ctx: Context) -> Job:
     if known:
         known = records.record_duplicate(ctx.engine, sha256=job.sha256, file_name=job.file_name,
                                          actor=ctx.actor, claim=ctx.claim)
-    return _settle_duplicate(job, ctx, known) if known else job
+    return _settle_duplicate(job, ctx, known, SAME_FILE) if known else job
 
 
 def extract_text(job: Job, ctx: Context) -> Job:
@@ -115,7 +123,9 @@ def _retry_or_quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
 
 
 def understand_document(job: Job, ctx: Context) -> Job:
-    understood = understand(job.extracted.text, ctx.settings, ctx.office_rules(), today=ctx.settings.today())
+    from_ocr = any(page.method == "ocr" for page in job.extracted.pages)
+    understood = understand(job.extracted.text, ctx.settings, ctx.office_rules(), today=ctx.settings.today(),
+                            from_ocr=from_ocr)
     return dataclasses.replace(job, understood=understood)
 
 
@@ -124,23 +134,40 @@ def store_original(job: Job, ctx: Context) -> Job:
 
 
 def register(job: Job, ctx: Context) -> Job:
+    try:
+        registration = records.register(ctx.engine, ctx.settings, intake_of(job, ctx), ctx.actor, claim=ctx.claim)
+    except NumberTaken as error:  # a 发文 printed with a number its series already gave out
+        return quarantine(job, ctx, error)
+    if registration.is_duplicate:  # the same 公文, or a file another worker registered meanwhile
+        return _settle_duplicate(job, ctx, registration.reg_no, registration.duplicate_kind)
+    if ctx.move:
+        job.source.unlink(missing_ok=True)
+    understood = job.understood
+    return dataclasses.replace(job, reg_no=registration.reg_no, outcome=Outcome(
+        path=str(job.source), status=Status.REGISTERED, reg_no=registration.reg_no,
+        doc_type=understood.doc_type, title=understood.title,
+        route=understood.route if job.direction == INCOMING else None,
+        number_allocated=registration.allocated))
+
+
+def intake_of(job: Job, ctx: Context) -> records.Intake:
+    """What the register records of a file. 阅件/办件 is decided for what we receive; for what we
+    send, the record says what we wait for (a 批复, a 复函) and by when."""
     extracted, understood = job.extracted, job.understood
-    fields = {name: getattr(understood, name) for name in records.UNDERSTOOD_FIELDS
-              if hasattr(understood, name)}
-    intake = records.Intake(
+    fields = {name: getattr(understood, name) for name in records.UNDERSTOOD_FIELDS if hasattr(understood, name)}
+    details = {name: value for name, value in understood.as_json().items() if name not in fields}
+    warnings = extracted.warnings + understood.checks
+    if job.direction == OUTGOING:
+        fields.update(route=None, deadline=understood.awaits_by)
+        details.update(why_route=[], awaits=understood.awaits)
+    elif understood.is_own:
+        warnings += (OWN_IN_INBOX,)
+    return records.Intake(
         direction=job.direction, series=job.series, file_name=job.file_name, sha256=job.sha256,
         stored_path=str(job.stored.relative_to(ctx.settings.data_dir)), format=extracted.format,
         pages=extracted.page_count, text_method=extracted.text_method, text=extracted.text,
-        warnings=extracted.warnings + understood.checks, fields=fields,
-        details={name: value for name, value in understood.as_json().items() if name not in fields})
-    registration = records.register(ctx.engine, ctx.settings, intake, ctx.actor, claim=ctx.claim)
-    if registration.is_duplicate:  # registered by another worker since skip_known_file looked
-        return _settle_duplicate(job, ctx, registration.reg_no)
-    if ctx.move:
-        job.source.unlink(missing_ok=True)
-    return dataclasses.replace(job, reg_no=registration.reg_no, outcome=Outcome(
-        path=str(job.source), status=Status.REGISTERED, reg_no=registration.reg_no,
-        doc_type=understood.doc_type, title=understood.title, route=understood.route))
+        warnings=warnings, fields=fields, details=details, number_draft=understood.doc_number_draft,
+        as_new=ctx.as_new, origin=ctx.origin)
 
 
 # Indexing is not a step: the callers index what they registered in one commit per batch
@@ -165,15 +192,15 @@ def ingest_file(path: Path, ctx: Context, *, direction: str = INCOMING, series: 
     raise AssertionError("the recipe ended without an outcome")
 
 
-def _settle_duplicate(job: Job, ctx: Context, reg_no: str) -> Job:
+def _settle_duplicate(job: Job, ctx: Context, reg_no: str, kind: str) -> Job:
     """The registry has recorded the duplicate; the file goes to duplicates/ (watcher only)."""
     if ctx.move:
         place(job.source, dated_folder(ctx.settings.duplicates_dir, ctx.settings.today()), job.file_name, move=True)
     return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.DUPLICATE,
-                                                    reg_no=reg_no, duplicate_of=reg_no))
+                                                    reg_no=reg_no, duplicate_of=reg_no, duplicate_kind=kind))
 
 
-def quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
+def quarantine(job: Job, ctx: Context, error: ExtractionError | NumberTaken) -> Job:
     """Keep the file with a reason the clerk can read, and record it in the audit log. The
     watcher stages the reason in the claim folder, records (closing the claim), then moves
     both: after a crash at any point the ledger says what is left to do."""

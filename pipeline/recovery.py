@@ -46,7 +46,7 @@ def finish_closed(entry: Entry, settings: Settings, engine: Engine) -> Outcome:
         if leftover:
             place(work, dated_folder(settings.duplicates_dir, settings.today()), entry.file_name, move=True)
         return Outcome(path=entry.work_path, status=Status.DUPLICATE, reg_no=entry.reg_no,
-                       duplicate_of=entry.reg_no)
+                       duplicate_of=entry.reg_no, duplicate_kind=entry.kind)
     if entry.state == ClaimState.QUARANTINED:
         if leftover:  # its reason was staged beside it before the quarantine was recorded
             move_quarantined(work, settings.data_dir / entry.placed_to)

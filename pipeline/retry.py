@@ -11,13 +11,36 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.errors import NotFound
+from core.errors import InvalidValue, NotFound
 from core.settings import Settings
 from core.vocab import INCOMING
 from pipeline.claims import Claim, Claimer
 from pipeline.files import REASON_SUFFIX, reason_file, sha256_of
-from pipeline.ingest import original_name
-from registry import ledger
+from pipeline.ingest import Context, Outcome, ingest_file, original_name
+from registry import ledger, queries
+
+
+def register_anew(settings: Settings, engine: Engine, actor: str, path: Path, reason: str) -> Outcome:
+    """The clerk overrules a same_document duplicate: register the file in duplicates/ as a new
+    record (a misprinted or reused number, say), audited with the reason."""
+    if not reason.strip():
+        raise InvalidValue("另行登记必须说明理由", fix='Give it with --reason "…".')
+    sha256 = sha256_of(path)
+    known = queries.registered_as(engine, sha256)
+    if known:
+        raise InvalidValue(f"该文件与 {known} 是同一文件（内容完全相同），不能另行登记。",
+                           fix="Only a same_document duplicate (another file of the same 文号) can be registered anew.")
+    arrived = ledger.last_duplicate(engine, sha256)
+    ctx = Context(settings=settings, engine=engine, actor=actor, move=True, as_new=reason.strip(),
+                  origin={"duplicates": path.relative_to(settings.data_dir).as_posix()})
+    return ingest_file(path, ctx, direction=arrived.direction if arrived else INCOMING,
+                       series=arrived.series if arrived else None,
+                       file_name=arrived.file_name if arrived else path.name, sha256=sha256)
+
+
+def find_duplicate(settings: Settings, given: Path) -> Path:
+    """A file in duplicates/, named by its path or by its name inside duplicates/<day>/."""
+    return _find_in(settings.duplicates_dir, given, "重复件目录")
 
 
 def quarantined_files(settings: Settings) -> list[Path]:
@@ -30,13 +53,17 @@ def quarantined_files(settings: Settings) -> list[Path]:
 
 def find_quarantined(settings: Settings, given: Path) -> Path:
     """A quarantined file named by its path, or by its name inside quarantine/<day>/."""
-    root = settings.quarantine_dir.resolve()
+    return _find_in(settings.quarantine_dir, given, "隔离区")
+
+
+def _find_in(folder: Path, given: Path, label: str) -> Path:
+    root = folder.resolve()
     candidates = [given] if given.exists() else sorted(root.glob(f"*/{given.name}"))
     for candidate in candidates:
         resolved = candidate.resolve()
         if resolved.is_file() and resolved.is_relative_to(root) and not resolved.name.endswith(REASON_SUFFIX):
-            return settings.quarantine_dir / resolved.relative_to(root)
-    raise NotFound(f"隔离区中没有文件「{given}」", fix=f"List them with: ls {settings.quarantine_dir}/*/")
+            return folder / resolved.relative_to(root)
+    raise NotFound(f"{label}中没有文件「{given}」", fix=f"List them with: ls {folder}/*/")
 
 
 def claim_back(settings: Settings, engine: Engine, claimer: Claimer, paths: list[Path], *,

@@ -28,7 +28,9 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("status", "状态"), ("warnings", "提示"),
 )
 # Understanding results kept in Document.details that `show` returns too.
-DETAIL_FIELDS = ("why_route", "references", "checks")
+# name -> the value when a record has none
+DETAIL_FIELDS: dict[str, Any] = {"why_route": [], "references": [], "checks": [],
+                                 "awaits": None, "number_allocated": False}
 
 
 def record_json(document: Document, settings: Settings, *, with_text: bool = False) -> dict[str, Any]:
@@ -42,8 +44,8 @@ def record_json(document: Document, settings: Settings, *, with_text: bool = Fal
         record[name] = value
     record["void_reason"] = document.void_reason
     if with_text:
-        for name in DETAIL_FIELDS:
-            record[name] = document.details.get(name, [])
+        for name, empty in DETAIL_FIELDS.items():
+            record[name] = document.details.get(name, empty)
         # 涉密 documents never leave the registry with their body text. Any 密级 set withholds it,
         # stricter than core.vocab.is_secret (which lets 无, 非密, 公开 ... through): the column
         # has no constraint, so a row written outside understand/correct may hold such a word.

@@ -174,7 +174,7 @@ class Closing:
 
     state: ClaimState
     reg_no: str | None = None  # registered as, or the registration it duplicates
-    kind: str | None = None
+    kind: str | None = None  # quarantined: the error kind; duplicate: same_file | same_document
     reason: str | None = None
     cause: str | None = None
     placed_to: str | None = None  # quarantined: where the file goes (data-dir relative)
@@ -232,6 +232,15 @@ def last_quarantined(engine: Engine, placed_to: str, sha256: str | None = None) 
             if row is not None:
                 return Entry.of(row)
     return None
+
+
+def last_duplicate(engine: Engine, sha256: str) -> Entry | None:
+    """The newest claim whose file with these bytes was found a duplicate (how it came in)."""
+    with Session(engine) as session:
+        row = session.scalar(select(LedgerRow).where(LedgerRow.sha256 == sha256,
+                                                     LedgerRow.state == ClaimState.DUPLICATE)
+                             .order_by(LedgerRow.id.desc()).limit(1))
+        return Entry.of(row) if row else None
 
 
 def counts(engine: Engine, since: datetime) -> dict[str, int]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.settings import Settings
 from registry.models import Document
+from registry.numbering import gaps
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,9 @@ def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 100
     with Session(engine) as session:
         for document in session.scalars(query.execution_options(yield_per=batch)):
             yield document
+
+
+def number_gaps(engine: Engine) -> list[tuple[str, int, list[int]]]:
+    """The numbers each series and year skipped (a 发文 registered under its printed number)."""
+    with engine.connect() as connection:
+        return gaps(connection)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry import audit
@@ -32,6 +32,12 @@ _NEXT_SEQ = (update(Counter)
              .where(Counter.series == bindparam("of_series"), Counter.year == bindparam("of_year"))
              .values(last_seq=Counter.last_seq + 1).returning(Counter.last_seq))
 _FIRST_SEQ = insert(Counter).values(series=bindparam("of_series"), year=bindparam("of_year"), last_seq=1)
+_RAISE_SEQ = (update(Counter)
+              .where(Counter.series == bindparam("of_series"), Counter.year == bindparam("of_year"))
+              .values(last_seq=case((Counter.last_seq < bindparam("seq"), bindparam("seq")),
+                                    else_=Counter.last_seq)))
+_TAKEN_FIRST = insert(Counter).values(series=bindparam("of_series"), year=bindparam("of_year"),
+                                      last_seq=bindparam("seq"))
 _INSERT_DOCUMENT = insert(Document)
 _INSERT_EVENTS = insert(AuditEvent)
 
@@ -56,6 +62,13 @@ class WriteTransaction:
             self.connection.execute(_FIRST_SEQ, key)
             seq = 1
         return seq
+
+    def take_number(self, series: str, year: int, seq: int) -> None:
+        """A number printed on a 发文 is used: the series goes on after it. The numbers it jumped
+        over stay unused (``registry.numbering.gaps`` lists them)."""
+        key = {"of_series": series, "of_year": year, "seq": seq}
+        if self.connection.execute(_RAISE_SEQ, key).rowcount == 0:
+            self.connection.execute(_TAKEN_FIRST, key)
 
     def insert(self, document: Document) -> None:
         """Write a new document, as it stands once numbered and filed, in one INSERT."""

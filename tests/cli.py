@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 WENSHU = Path(sys.executable).with_name("wenshu")
+# The samples' office (东湖大学化学化工学院) prints 化学院 in its 发文字号; defaults carry no 代字.
+SAMPLE_OFFICE_ENV = {"WENSHU_OFFICE_CODE": "化学院"}
 
 
 def run(data_dir: Path, *args: str, env: dict[str, str] | None = None, check_code: int | None = 0,
         timeout: float = 300) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("WENSHU_")}
-    environment.update(env or {})
+    environment.update({**SAMPLE_OFFICE_ENV, **(env or {})})
     result = subprocess.run([str(WENSHU), "--data", str(data_dir), *args], capture_output=True,
                             text=True, env=environment, timeout=timeout)
     if check_code is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from core.settings import Settings, load_settings
+from tests.cli import SAMPLE_OFFICE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -19,7 +20,7 @@ SAMPLES = REPO / "samples"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", env={})
+    return load_settings(data_dir=tmp_path / "data", env=SAMPLE_OFFICE_ENV)
 
 
 @pytest.fixture
@@ -47,4 +48,4 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     overrides = {}
     if request.param == "postgresql":
         overrides["database_url"] = request.getfixturevalue("pg_url")
-    return load_settings(data_dir=tmp_path / "data", env={}, overrides=overrides)
+    return load_settings(data_dir=tmp_path / "data", env=SAMPLE_OFFICE_ENV, overrides=overrides)

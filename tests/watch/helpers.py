@@ -24,6 +24,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from tests.cli import SAMPLE_OFFICE_ENV
+
 REPO = Path(__file__).resolve().parents[2]
 WENSHU = Path(sys.executable).with_name("wenshu")
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -36,6 +38,7 @@ def environment(**extra: str) -> dict[str, str]:
     """The environment of a wenshu subprocess: no WENSHU_* from outside, and this checkout first
     on the import path (so the command under test is this code, however the venv was installed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WENSHU_")}
+    env.update(SAMPLE_OFFICE_ENV)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
