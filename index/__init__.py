@@ -13,7 +13,7 @@ Where things are:
 ``fastwrite.py``    a segment writer in whoosh's own codec that builds postings with numpy
 ``documents.py``    ``IndexDoc``: what the index takes from a registry record
 ``writer.py``       where the index lives (generations + ``CURRENT``), writing, deleting, locking
-``understand.py``   clerk wording → filters: 教务处的函, 去年12月的请示, 我们上报的报告, 特急 办件
+``understand.py``   clerk wording → filters: 教务处的函, 去年12月的请示, 今天登记的, 31号文, 超期未办
 ``syntax.py``       the query syntax: quotes, ``字段:值``, minus, date values
 ``query.py``        the plan: whoosh queries for text, filters and exclusions; ``understood_as``
 ``engine.py``       evaluates the plan with numpy (whoosh's own search is the fallback/reference)

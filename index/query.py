@@ -6,10 +6,12 @@ The syntax (parsed in ``index.syntax``; full-width characters are accepted every
     "科研项目申报"            a quoted phrase (also “…” and 「…」), matched literally
     文种:通知 发文机关:教务处  field filters; 标题: 正文: 文号: 收文号: 部门: 密级: 日期: ...
     日期:2026-01-01..2026-03-31   date ranges (also 2026-03, 2026, 2026年3月, >=2026-01-01, 去年)
+    登记日期:2026-03 截止日期:..2026-03-14 状态:已作废   registration date, deadline, status
     -阅件                     a leading minus excludes
     东大教发[2026]31号        a 发文字号 in any bracket style finds that document
 
-Bare words go through ``understand.understand_text`` first (教务处的函 → issuer + 文种).
+Bare words go through ``understand.understand_text`` first (教务处的函 → issuer + 文种; 今天登记的
+→ 登记日期; 31号文 → the 发文字号's sequence; 超期未办 → 办件, not void, deadline before today).
 
 Matching uses the bigram fields (any substring of the document is found); ranking is BM25 on
 them plus a title boost (title bigrams and whole rjieba words in the title) and a bonus when the
@@ -22,13 +24,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from whoosh import query as Q
 
 from core.vocab import (ACTION_ITEM, DIRECTIONS, DOC_TYPES, INCOMING, OUTGOING, READ_ITEM, SECRECY_LEVELS,
-                        URGENCY_WORDS)
+                        URGENCY_WORDS, RecordStatus)
 from index.analysis import HAN, bigrams, normalize, words
 from index.errors import QueryError
 from index.numbers import archive_key, canonical_number, number_key
@@ -102,6 +104,14 @@ def pieces(chunk: str) -> list[str]:
     return merged
 
 
+# (field, side, key in Plan.dates, key in understood_as) of each date a query may bound.
+DATE_BOUNDS = (("date", "from", "from", "date_from"), ("date", "to", "to", "date_to"),
+               ("registered_at", "from", "reg_from", "registered_from"),
+               ("registered_at", "to", "reg_to", "registered_to"),
+               ("deadline", "from", "deadline_from", "deadline_from"),
+               ("deadline", "to", "deadline_to", "deadline_to"))
+
+
 # --- the plan -----------------------------------------------------------------------------
 
 @dataclass
@@ -110,7 +120,7 @@ class Plan:
     bonus: list[Q.Query] = field(default_factory=list)      # scored, optional
     filters: list[Q.Query] = field(default_factory=list)    # must match, not scored
     excluded: list[Q.Query] = field(default_factory=list)
-    dates: dict[str, list[date]] = field(default_factory=lambda: {"from": [], "to": [], "reg_from": [], "reg_to": []})
+    dates: dict[str, list[date]] = field(default_factory=lambda: {key: [] for _, _, key, _ in DATE_BOUNDS})
     shown: dict[str, list[Any]] = field(default_factory=dict)
     highlight: list[str] = field(default_factory=list)
 
@@ -168,14 +178,21 @@ class Plan:
     # the result ------------------------------------------------------------------------
     def date_filters(self) -> list[Q.Query]:
         out = []
-        for name, start_key, end_key in (("date", "from", "to"), ("registered_at", "reg_from", "reg_to")):
-            start = max(self.dates[start_key], default=None)
-            end = min(self.dates[end_key], default=None)
+        for name in dict.fromkeys(fieldname for fieldname, _, _, _ in DATE_BOUNDS):
+            start = self.bound(name, "from")
+            end = self.bound(name, "to")
             if start is None and end is None:
                 continue
             out.append(Q.DateRange(name, datetime.combine(start, time()) if start else None,
                                    datetime.combine(end, time.max) if end else None))
         return out
+
+    def bound(self, fieldname: str, side: str) -> date | None:
+        """The narrowest bound asked for: the latest start, the earliest end."""
+        for name, bound_side, key, _ in DATE_BOUNDS:
+            if name == fieldname and bound_side == side:
+                return (max if side == "from" else min)(self.dates[key], default=None)
+        raise KeyError(fieldname)
 
     def text_query(self) -> Q.Query | None:
         if not self.required:
@@ -196,10 +213,10 @@ class Plan:
         out: dict[str, Any] = {}
         for key, values in self.shown.items():
             out[key] = values[0] if len(values) == 1 else list(values)
-        for key, bound, pick in (("date_from", "from", max), ("date_to", "to", min),
-                                 ("registered_from", "reg_from", max), ("registered_to", "reg_to", min)):
-            if self.dates[bound]:
-                out[key] = pick(self.dates[bound]).isoformat()
+        for fieldname, side, _, shown in DATE_BOUNDS:
+            value = self.bound(fieldname, side)
+            if value is not None:
+                out[shown] = value.isoformat()
         out["sort"] = sort
         return out
 
@@ -226,12 +243,15 @@ _ROUTE_VALUES = {ACTION_ITEM: [ACTION_ITEM], READ_ITEM: [READ_ITEM], "办": [ACT
 # 紧急 asks for every urgency word, 急件 included; 急件 is offered as a value too.
 _URGENCY_VALUES = {**{u: [u] for u in URGENCY_WORDS}, "紧急": list(URGENCY_WORDS)}
 _SECRECY_VALUES = {**{s: [s] for s in SECRECY_LEVELS}}
+_STATUS_VALUES = {**{s.value: [s.value] for s in RecordStatus}, "作废": [RecordStatus.VOID.value],
+                  "登记": [RecordStatus.REGISTERED.value]}
 # The values an error message offers. 办件 before 阅件, as it has always been printed.
 _DOC_TYPE_CHOICES = "、".join(DOC_TYPES)
 _DIRECTION_CHOICES = "、".join(DIRECTIONS)
 _ROUTE_CHOICES = "、".join((ACTION_ITEM, READ_ITEM))
 _URGENCY_CHOICES = "、".join(URGENCY_WORDS)
 _SECRECY_CHOICES = "、".join((*SECRECY_LEVELS, "涉密", "非密"))
+_STATUS_CHOICES = "、".join(RecordStatus)
 
 # Adds what one ``字段:值`` part asks for to the plan.
 _FieldHandler = Callable[[Plan, Part, IssuerBook, date], None]
@@ -316,7 +336,7 @@ def _date_field(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> Non
     if part.negated:
         raise QueryError("日期条件不能用“-”排除，请直接写要查的范围。")
     start, end = parse_date_value(part.text, today)
-    prefix = "" if part.field == "date" else "reg_"
+    prefix = {"date": "", "registered_at": "reg_", "deadline": "deadline_"}[part.field]
     if start:
         plan.dates[prefix + "from"].append(start)
     if end:
@@ -338,6 +358,8 @@ _FIELD_HANDLERS: dict[str, _FieldHandler] = {
     "body": _text_field,
     "date": _date_field,
     "registered_at": _date_field,
+    "deadline": _date_field,
+    "status": _choice_field(_STATUS_VALUES, "状态", _STATUS_CHOICES),
 }
 
 
@@ -365,9 +387,18 @@ def _add_bare(plan: Plan, part: Part, issuers: IssuerBook, today: date) -> list[
             plan.add_terms(fieldname, values)
     if understood.secret:
         plan.add_terms("secret", ["1"])
-    if understood.date_range:
-        plan.dates["from"].append(understood.date_range[0])
-        plan.dates["to"].append(understood.date_range[1])
+    for prefix, span in (("", understood.date_range), ("reg_", understood.registered_range)):
+        if span:
+            plan.dates[prefix + "from"].append(span[0])
+            plan.dates[prefix + "to"].append(span[1])
+    if understood.doc_number_seqs:
+        plan.add_filter(_any_of([Q.Term("doc_number_seq", str(n)) for n in understood.doc_number_seqs]))
+        plan.show("doc_number_seq", *understood.doc_number_seqs)
+    if understood.pending:  # 待办: 办件 that are not void
+        plan.add_terms("route", [ACTION_ITEM])
+        plan.add_terms("status", [RecordStatus.VOID.value], negated=True)
+    if understood.overdue:  # 超期未办: and whose deadline is before today
+        plan.dates["deadline_to"].append(today - timedelta(days=1))
     return understood.chunks
 
 

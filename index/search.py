@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -103,11 +104,21 @@ class SearchResult:
                 "understood_as": self.understood_as}
 
 
-def issuer_book(ix, searcher, settings: Settings) -> IssuerBook:
-    key = (str(ix.storage.folder), searcher.reader().generation(), tuple(settings.office.names))
+IssuerAliases = Mapping[str, Iterable[str]]
+
+
+def _frozen(aliases: IssuerAliases | None) -> tuple:
+    return tuple(sorted((word, (meant,) if isinstance(meant, str) else tuple(sorted(meant)))
+                        for word, meant in (aliases or {}).items()))
+
+
+def issuer_book(ix, searcher, settings: Settings, aliases: IssuerAliases | None = None) -> IssuerBook:
+    frozen = _frozen(aliases)
+    key = (str(ix.storage.folder), searcher.reader().generation(), tuple(settings.office.names), frozen)
     book = _books.get(key)
     if book is None:
-        book = IssuerBook(sorted(searcher.reader().field_terms("issuer")), settings.office.names)
+        book = IssuerBook(sorted(searcher.reader().field_terms("issuer")), settings.office.names,
+                          aliases={word: meant for word, meant in frozen})
         _books.clear()  # only the live generation is worth keeping
         _books[key] = book
     return book
@@ -134,9 +145,13 @@ def _hit(fields: dict[str, Any], score: float | None, terms: list[str]) -> Hit:
 
 def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, doc_type: str | None = None,
            date_from: date | str | None = None, date_to: date | str | None = None, sort: str = "relevance",
-           today: date | None = None, evaluator: str = "numpy") -> SearchResult:
+           today: date | None = None, evaluator: str = "numpy",
+           issuer_aliases: IssuerAliases | None = None) -> SearchResult:
     """Search the archive. ``query`` is what the clerk typed (see ``index.query`` for the syntax);
-    ``today`` anchors 去年/上个月/12月 (default: today in the office's time zone).
+    ``today`` anchors 去年/上个月/12月, 今天登记的 and 超期未办 (default: today in the office's time
+    zone). ``issuer_aliases`` maps words a clerk uses for an issuer to the names or parts of names
+    they stand for (校党委 → 中共东湖大学委员会): the rules' known senders and short names, which
+    the caller reads (the index does not read the rules).
 
     ``evaluator="whoosh"`` runs the same query through whoosh's own matchers: slower, and the
     reference the numpy evaluator (``index.engine``) is tested against."""
@@ -144,7 +159,7 @@ def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, do
     if evaluator not in ("numpy", "whoosh"):
         raise ValueError(f"unknown evaluator {evaluator!r}")
     today = today or datetime.now(settings.zone).date()
-    args = (settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator)
+    args = (settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases)
     try:
         return _search(*args, reopen=False)
     except (OSError, EOFError):
@@ -152,11 +167,11 @@ def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, do
         return _search(*args, reopen=True)
 
 
-def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, *,
+def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases, *,
             reopen) -> SearchResult:
     ix, searcher = _searcher(settings, reopen=reopen)
-    plan = build_plan(query, issuers=issuer_book(ix, searcher, settings), today=today, doc_type=doc_type,
-                      date_from=date_from, date_to=date_to)
+    plan = build_plan(query, issuers=issuer_book(ix, searcher, settings, issuer_aliases), today=today,
+                      doc_type=doc_type, date_from=date_from, date_to=date_to)
     text = plan.text_query()
     filters = plan.filter_query()
     if text is None:

@@ -30,11 +30,14 @@ FIELD_ALIASES = {
     **dict.fromkeys(("日期", "成文日期", "date"), "date"),
     **dict.fromkeys(("登记日期", "收文日期", "登记时间", "registered_at"), "registered_at"),
     **dict.fromkeys(("档号", "archive_code"), "archive_code"),
+    **dict.fromkeys(("截止日期", "办理时限", "期限", "deadline"), "deadline"),
+    **dict.fromkeys(("状态", "status"), "status"),
 }
 _EXAMPLES = {"doc_type": "通知", "issuer": "教务处", "title": "科研", "body": "经费", "doc_number": "东大教发〔2026〕31号",
              "reg_no": "收〔2026〕15号", "department": "教学办", "secrecy": "秘密", "urgency": "特急",
              "route": "办件", "direction": "收文", "date": "2026-01-01..2026-03-31",
-             "registered_at": "2026-03", "archive_code": "0001-WS·2026-Y-BGS-0001"}
+             "registered_at": "2026-03", "archive_code": "0001-WS·2026-Y-BGS-0001", "deadline": "..2026-03-31",
+             "status": "已作废"}
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
 _CLOSERS = {"”", "」", "』"}
 

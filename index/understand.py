@@ -1,24 +1,31 @@
 """How a clerk talks, turned into filters: 教务处的函, 去年12月的请示, 我们上报的报告, 特急 办件.
 
 ``understand_text`` takes one piece of bare query text (not quoted, not ``字段:值``) and
-recognises, in this order: dates relative to ``today`` (去年, 上个月, 12月, 2026年3月),
-收文/发文 wording (我们上报 → 发文, 收到 → 收文), issuers by any of their names (learned from the
-index plus the office's own names from settings), then 文种, 办件/阅件, urgency and 密级 words.
-Whatever is left is the text to search for. Quoting text in the query turns all of this off.
+recognises, in this order: dates relative to ``today`` (去年, 上个月, 12月, 2026年3月; a date
+followed by 登记/收到 is the registration date: 今天登记的, 上周收到的), a 发文字号's sequence
+(31号文), issuers by any of their names (学校教务处, 教务处发的), 收文/发文 wording (我们上报 →
+发文, 收到 → 收文), 待办 and 超期未办, then 文种, 办件/阅件, urgency and 密级 words. Whatever is
+left is the text to search for. Quoting text in the query turns all of this off.
+
+An issuer word stands for part of a 发文机关 (教务处, 科学技术厅) and matches every issuer that
+contains it: the names are learned from the index, the office's own names come from settings,
+and the caller may pass more aliases as data (the rules' known senders and short names; the
+index does not read the rules itself). An abbreviation of a known name (科技厅 for 科学技术厅,
+学工部 for 学生工作部) is recognised too.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import rjieba
 
 from core.vocab import DOC_TYPE_ALIASES, DOC_TYPES, INCOMING, OUTGOING, ROUTES, SECRECY_LEVELS, URGENCY_WORDS
-from index.analysis import normalize
+from index.analysis import HAN, normalize
 
 # Every word that names a 文种, to its register value.
 DOC_TYPE_WORDS = {**{t: t for t in DOC_TYPES}, **DOC_TYPE_ALIASES}
@@ -149,6 +156,9 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, tuple[date, date]
 
 _PARENT = re.compile(r"^(.{2,12}?(?:大学|学院|学校))(.{2,})$")
 _GOVERNMENT = re.compile(r"^(.{2,4}?)(省|市|自治区)(.{2,})$")
+# The last character of a body's name: a word ending otherwise is never taken for an abbreviation.
+_ORGAN_END = frozenset("厅局处部委办院室会校所站司署心")
+_ABBREVIATION_LENGTHS = range(6, 2, -1)  # longest first
 
 
 def issuer_aliases(name: str) -> set[str]:
@@ -165,6 +175,12 @@ def issuer_aliases(name: str) -> set[str]:
     return aliases
 
 
+def parent_body(name: str) -> str | None:
+    """The university (or college) a unit belongs to: 东湖大学化学化工学院 → 东湖大学."""
+    parent = _PARENT.match(name)
+    return parent[1] if parent else None
+
+
 def _is_abbreviation(short: str, full: str) -> bool:
     """学工部 for 学生工作部, 化学院 for 化学化工学院: same first and last character, in order."""
     if len(short) < 3 or short[0] != full[0] or short[-1] != full[-1]:
@@ -173,43 +189,119 @@ def _is_abbreviation(short: str, full: str) -> bool:
     return all(ch in rest for ch in short)
 
 
+@dataclass(frozen=True)
+class IssuerMatch:
+    """An issuer word found in query text, and what part of a 发文机关 it stands for."""
+
+    start: int
+    end: int
+    targets: frozenset[str]  # an issuer matches if its name contains one of these
+
+
 @dataclass
 class IssuerBook:
-    """Every issuer the index knows, with the names clerks use for them."""
+    """Every issuer the index knows, with the words clerks use for them.
+
+    ``aliases`` is data from the caller: a word → the names (or parts of names) it stands for,
+    e.g. the rules' known senders and short names (校党委 → 中共东湖大学委员会). ``university``
+    is the office's parent body (学校教务处 is 东湖大学教务处); by default it is read from the
+    office's first name."""
 
     issuers: Sequence[str]
     office_names: Sequence[str] = ()
-    aliases: dict[str, set[str]] = field(default_factory=dict)
+    aliases: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    university: str | None = None
 
     def __post_init__(self):
-        office = self.office_names[0] if self.office_names else None
-        known = set(self.issuers) | ({office} if office else set())
+        office = normalize(self.office_names[0]) if self.office_names else None
+        if self.university is None and office:
+            self.university = parent_body(office)
+        self.university = normalize(self.university) if self.university else None
+        self._names = sorted({normalize(n): n for n in self.issuers}.items())  # (normalised, as indexed)
+        known = {normalized for normalized, _ in self._names} | ({office} if office else set())
+        # word -> targets: an alias stands for itself (every issuer containing it) ...
+        self.words: dict[str, set[str]] = {}
         for full in known:
             for alias in issuer_aliases(full):
-                self.aliases.setdefault(normalize(alias), set()).add(full)
+                self.words.setdefault(alias, set()).add(alias)
+        # ... the office's names for the office, and the caller's aliases for what they name.
         for name in self.office_names:
-            self.aliases.setdefault(normalize(name), set()).add(office)
-            for alias in issuer_aliases(name):
-                self.aliases.setdefault(normalize(alias), set()).add(office)
-        self._pattern = (re.compile("|".join(re.escape(a) for a in sorted(self.aliases, key=len, reverse=True)))
-                         if self.aliases else None)
+            for alias in issuer_aliases(normalize(name)):
+                self.words.setdefault(alias, set()).add(office)
+        for word, meant in self.aliases.items():
+            targets = self.words.setdefault(normalize(word), {normalize(word)})
+            targets.update(normalize(m) for m in ([meant] if isinstance(meant, str) else meant))
+        # Parts of names an abbreviation may stand for, by their first and last character.
+        self._parts: dict[tuple[str, str], set[str]] = {}
+        for part in {*self.words, *(t for ts in self.words.values() for t in ts)}:
+            if len(part) >= 4:
+                self._parts.setdefault((part[0], part[-1]), set()).add(part)
+        self._pattern = (re.compile("|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True)))
+                         if self.words else None)
 
-    def find(self, text: str) -> list[tuple[int, int, set[str]]]:
-        if self._pattern is None:
-            return []
-        return [(m.start(), m.end(), self.aliases[m.group()]) for m in self._pattern.finditer(text)]
+    # --- finding issuer words in text ---------------------------------------------------
+    def find(self, text: str) -> list[IssuerMatch]:
+        """Issuer words in ``text`` (normalised): known names and aliases, and abbreviations of
+        them that start where a word starts (科技厅, 学工部)."""
+        found = ([IssuerMatch(m.start(), m.end(), frozenset(self.words[m.group()]))
+                  for m in self._pattern.finditer(text)] if self._pattern else [])
+        taken = [(m.start, m.end) for m in found]
+        starts = _word_starts(text)
+        for end in range(3, len(text) + 1):
+            if text[end - 1] not in _ORGAN_END:
+                continue
+            for length in _ABBREVIATION_LENGTHS:
+                start = end - length
+                if start < 0 or start not in starts or any(s < end and start < e for s, e in taken):
+                    continue
+                targets = self._expansions(text[start:end])
+                if targets:
+                    found.append(IssuerMatch(start, end, frozenset(targets)))
+                    taken.append((start, end))
+                    break
+        return sorted(found, key=lambda m: m.start)
 
-    def resolve(self, value: str) -> list[str]:
-        """Issuers meant by a ``发文机关:`` value: a known name, part of one, or an abbreviation."""
-        value = normalize(value)
-        if value in self.aliases:
-            return sorted(self.aliases[value])
-        every = set(self.issuers) | {name for names in self.aliases.values() for name in names}
-        found = sorted(name for name in every if value in normalize(name))
+    def _expansions(self, short: str) -> set[str]:
+        """The known names or parts ``short`` abbreviates; none if ``short`` is itself part of a
+        name (研究院 is in 科学技术研究院: containment, not an abbreviation of 研究生院)."""
+        if not re.fullmatch(rf"[{HAN}]+", short) or any(short in n for n, _ in self._names):
+            return set()
+        return {part for part in self._parts.get((short[0], short[-1]), ())
+                if len(part) > len(short) and _is_abbreviation(short, part)}
+
+    # --- from words to issuers ----------------------------------------------------------
+    def names(self, targets: Iterable[str], *, within: str | None = None) -> list[str]:
+        """The issuers (as indexed) whose name contains one of ``targets`` (and ``within``, the
+        university of 学校教务处). None known: the targets themselves, which match nothing."""
+        targets = {normalize(t) for t in targets}
+        found = sorted(name for normalized, name in self._names
+                       if any(t in normalized for t in targets) and (within is None or within in normalized))
         if found:
             return found
-        return sorted(name for name in every
-                      if any(_is_abbreviation(value, normalize(alias)) for alias in issuer_aliases(name)))
+        if within:
+            return sorted(t if t.startswith(within) else within + t for t in targets)
+        return sorted(targets)
+
+    def resolve(self, value: str) -> list[str]:
+        """Issuers meant by a ``发文机关:`` value: a known word, part of a name, or an abbreviation
+        (学工部); none if nothing known matches (the caller then matches the value as text)."""
+        value = normalize(value)
+        if value in self.words:
+            return self.names(self.words[value])
+        contained = sorted(name for normalized, name in self._names if value in normalized)
+        if contained:
+            return contained
+        expansions = self._expansions(value)
+        return self.names(expansions) if expansions else []
+
+
+def _word_starts(text: str) -> set[int]:
+    """Where rjieba's words begin, and every character that is not Han (cut-out text, digits)."""
+    starts, position = {0, len(text)}, 0
+    for token in rjieba.cut(text):
+        starts.add(position)
+        position += len(token)
+    return starts
 
 
 # --- the whole thing ----------------------------------------------------------------------
@@ -223,11 +315,25 @@ class Understanding:
     urgencies: list[str] = field(default_factory=list)
     secrecy: list[str] = field(default_factory=list)
     secret: bool = False
-    date_range: tuple[date, date] | None = None
+    date_range: tuple[date, date] | None = None        # 成文日期
+    registered_range: tuple[date, date] | None = None  # 登记日期: 今天登记的, 上周收到的
+    doc_number_seqs: list[int] = field(default_factory=list)  # 31号文
+    pending: bool = False  # 待办: 办件, not void
+    overdue: bool = False  # 超期未办: and the deadline is before today
     chunks: list[str] = field(default_factory=list)  # leftover text, each a contiguous run
 
 
 _FOLLOWERS = ("的", "份", "里", "中", "内", "期间", "以来", "以后", "之后", "以前", "之前")
+# After a date, the words that make it the registration date rather than the 成文日期.
+_REGISTERED = re.compile(r"\s*(?:新|刚|刚刚|才)?(登记|收到|收文|来文|收的)")
+# 31号文, 第31号文件 (not 3月31号: a day).
+_SEQUENCE = re.compile(r"(?<![\d月年〕\])】])第?\s*(\d{1,6}|[零〇一二两三四五六七八九十]{1,3})\s*号文(?:件)?")
+# 学校教务处, 本校的财务处: an issuer of the office's own university.
+_SCHOOL = re.compile(r"(?:学校|本校|我校|全校)的?$|校$")
+# 教务处发的, 教育厅下发的: the issuer issued it (not 发文 wording of ours).
+_ISSUED = re.compile(r"(?:发来|下发|印发|发出|发布|转发|制发)的?|(?:发|来)的")
+_OVERDUE = re.compile(r"(?:超期|逾期|过期)未(?:办结|办理|处理|完成|办)|已(?:超期|逾期)|超期的?")
+_PENDING = re.compile(r"待办(?:理)?(?:事项|的)?|未办(?:结|理)?的?|未处理的?")
 
 
 def _ends_a_phrase(rest: str, issuers: IssuerBook) -> bool:
@@ -238,8 +344,9 @@ def _ends_a_phrase(rest: str, issuers: IssuerBook) -> bool:
     if not rest or rest.startswith(_FOLLOWERS):
         return True
     words = (*DOC_TYPE_WORDS, *ROUTES, *_URGENCY_WORDS, *SECRECY_LEVELS, "涉密", "收到", "来文", "收文", "发文",
-             "我们", "我院", "上报")
-    return rest.startswith(words) or any(start == 0 for start, _, _ in issuers.find(rest))
+             "我们", "我院", "上报", "登记", "新登记", "刚", "待办", "超期")
+    return rest.startswith(words) or _REGISTERED.match(rest) is not None \
+        or any(m.start == 0 for m in issuers.find(rest))
 
 
 def _add(values: list[str], new: Iterable[str]) -> None:
@@ -262,19 +369,60 @@ def understand_text(text: str, *, issuers: IssuerBook, today: date) -> Understan
     result = Understanding()
     text = normalize(text)
     text = _take_dates(text, result, issuers, today)
-    text = _take_direction(text, result)
+    text = _take_sequence(text, result)
     text = _take_issuers(text, result, issuers)
+    text = _take_direction(text, result)
+    text = _take_pending(text, result)
     for piece in text.split("\x00"):
         _take_words(piece, result)
     return result
 
 
+def _span(spans: list[tuple[date, date]]) -> tuple[date, date] | None:
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+
 def _take_dates(text: str, result: Understanding, issuers: IssuerBook, today: date) -> str:
-    dates = [(start, end, span) for start, end, span in find_dates(text, today)
-             if _ends_a_phrase(text[end:], issuers)]
-    if dates:
-        result.date_range = (min(s[0] for _, _, s in dates), max(s[1] for _, _, s in dates))
-    return _cut_out(text, ((start, end) for start, end, _ in dates))
+    """Dates; one followed by 登记 or 收到 is when the record was registered (登记 is cut out
+    with it, 收到 is left to say 收文)."""
+    written, registered, cut = [], [], []
+    for start, end, span in find_dates(text, today):
+        if not _ends_a_phrase(text[end:], issuers):
+            continue
+        verb = _REGISTERED.match(text, end)
+        (registered if verb else written).append(span)
+        cut.append((start, verb.end() if verb and verb[1] == "登记" else end))
+    result.date_range = _span(written)
+    result.registered_range = _span(registered)
+    return _cut_out(text, cut)
+
+
+def _take_sequence(text: str, result: Understanding) -> str:
+    """31号文: a 发文字号 whose sequence is 31, whatever its 代字 and year."""
+    cut = []
+    for match in _SEQUENCE.finditer(text):
+        try:
+            _add(result.doc_number_seqs, [cn_number(match[1])])
+        except KeyError:  # 一百号文: not a number cn_number reads, leave it as text
+            continue
+        cut.append(match.span())
+    return _cut_out(text, cut)
+
+
+def _take_issuers(text: str, result: Understanding, issuers: IssuerBook) -> str:
+    """Issuer words, with 学校 before them (the office's university) and 发的 after them."""
+    cut = []
+    for match in issuers.find(text):
+        start, end, within = match.start, match.end, None
+        school = _SCHOOL.search(text, 0, start)
+        if school and issuers.university:
+            start, within = school.start(), issuers.university
+        issued = _ISSUED.match(text, end)
+        if issued:
+            end = issued.end()
+        _add(result.issuers, issuers.names(match.targets, within=within))
+        cut.append((start, end))
+    return _cut_out(text, cut)
 
 
 def _take_direction(text: str, result: Understanding) -> str:
@@ -292,17 +440,20 @@ def _take_direction(text: str, result: Understanding) -> str:
     return text
 
 
-def _take_issuers(text: str, result: Understanding, issuers: IssuerBook) -> str:
-    found = issuers.find(text)
-    for _, _, names in found:
-        _add(result.issuers, sorted(names))
-    return _cut_out(text, ((s, e) for s, e, _ in found))
+def _take_pending(text: str, result: Understanding) -> str:
+    """待办 (办件 not void) and 超期未办 (and past their deadline)."""
+    overdue = [m.span() for m in _OVERDUE.finditer(text)]
+    text = _cut_out(text, overdue)
+    pending = [m.span() for m in _PENDING.finditer(text)]
+    result.overdue = bool(overdue)
+    result.pending = bool(overdue or pending)
+    return _cut_out(text, pending)
 
 
 def _take_words(piece: str, result: Understanding) -> None:
     """Filter words and filler are taken out of ``piece``; each run of other words between them
     is one chunk of text to search for."""
-    tokens = [t for t in rjieba.cut(piece) if t.strip()]
+    tokens = _split_kind([t for t in rjieba.cut(piece) if t.strip()])
     chunk: list[str] = []
     for i, token in enumerate(tokens):
         if _take_filter_word(tokens, i, result) or _is_filler(token, chunk):
@@ -313,6 +464,16 @@ def _take_words(piece: str, result: Understanding) -> None:
             chunk.append(token)
     if chunk:
         result.chunks.append("".join(chunk))
+
+
+_KIND_ENDING = re.compile(rf"^([{HAN}]{{2,}}?)({'|'.join(w for w in DOC_TYPE_WORDS if len(w) >= 2)})$")
+
+
+def _split_kind(tokens: list[str]) -> list[str]:
+    """rjieba keeps 考试通知 one word: its 文种 ending is split off, to be read as one."""
+    if tokens and tokens[-1] not in DOC_TYPE_WORDS and (m := _KIND_ENDING.match(tokens[-1])):
+        return [*tokens[:-1], m[1], m[2]]
+    return tokens
 
 
 def _take_filter_word(tokens: list[str], i: int, result: Understanding) -> bool:
@@ -326,13 +487,22 @@ def _take_filter_word(tokens: list[str], i: int, result: Understanding) -> bool:
         _add(result.secrecy, [token])
     elif token == "涉密":
         result.secret = True
-    elif token in DOC_TYPE_WORDS and (len(tokens) == 1 or (i > 0 and tokens[i - 1] == "的")):
-        # A 文种 word names the kind of document only where clerks put it: on its own
-        # (教务处函, 2025年 纪要) or after 的 (教务处的函). In 请示报告制度 or 鄂教高函 it is text.
+    elif token in DOC_TYPE_WORDS and _names_the_kind(tokens, i):
         _add(result.doc_types, [DOC_TYPE_WORDS[token]])
     else:
         return False
     return True
+
+
+def _names_the_kind(tokens: list[str], i: int) -> bool:
+    """A 文种 word names the kind of document only where clerks put it: on its own (教务处函,
+    2025年 纪要), after 的 (教务处的函), or a word of two characters or more ending the phrase
+    after what the document is about (考试通知, 放假通知). In 请示报告制度, 请示报告 or 鄂教高函 it
+    is text."""
+    if len(tokens) == 1 or (i > 0 and tokens[i - 1] == "的"):
+        return True
+    return (i == len(tokens) - 1 and i > 0 and len(tokens[i]) >= 2 and tokens[i - 1] not in DOC_TYPE_WORDS
+            and re.search(rf"[{HAN}]{{2}}$", tokens[i - 1]) is not None)
 
 
 def _is_filler(token: str, chunk: list[str]) -> bool:
