@@ -6,18 +6,24 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_CN = {"〇": 0, "○": 0, "零": 0, "O": 0, "0": 0, "Ｏ": 0, "◯": 0,
-       "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# 〇 as printed and as OCR reads it: ○, ◯, 零, O, o, 0, 口
+_ZEROS = "〇○◯零Oo0Ｏ口"
+_CN = {**dict.fromkeys(_ZEROS, 0), "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# a year OCR lost its 〇 from (二二六) is read only when one 〇 put back gives one year in this range
+PLAUSIBLE_YEARS = range(1949, 2100)
 
 DAY = r"3[01]|[12]\d|0?[1-9]"
 MONTH = r"1[0-2]|0?[1-9]"
 AR = re.compile(rf"(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*[日号]")
-CN = re.compile(r"(?P<y>[〇○◯零O0一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月\s*"
+CN = re.compile(rf"(?P<y>[{_ZEROS}一二三四五六七八九]{{3,4}})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月\s*"
                 r"(?P<d>三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
 # tesseract (chi_sim+eng) on a short right-aligned line: 年 -> 4/47/4F, 月 -> A/7/H, 日 -> H/B/0
 OCR = re.compile(rf"(?P<y>20\d{{2}})\s*[人]?\s*(?:年|4F|47|4|F)\s*(?P<m>{MONTH})\s*(?:月|A|7|H|F)?\s*"
                  rf"(?P<d>{DAY})\s*(?:日|H|B|目|0)")
 _OCR_ONE = re.compile(r"(?<=\d)[\]|lI](?=\s*[\d月])|(?<=[年\s])[\]|lI](?=\d)")
+_OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=\d)|(?<=\d\d)[Oo](?=\s*年)")     # 2O26年
+# ISO-like dates of web pages and forms: 2026-11-18, 2026/11/18, 2026.11.18
+NUMERIC = re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d{{2}})\s*(?P<sep>[-/.])\s*(?P<m>{MONTH})\s*(?P=sep)\s*(?P<d>{DAY})(?!\d)")
 
 
 def cn_number(text: str) -> int:
@@ -35,10 +41,21 @@ def make(y: int, m: int, d: int) -> date | None:
         return None
 
 
+def cn_year(text: str) -> int | None:
+    """二〇二六 -> 2026; 二二六 (OCR lost the 〇) -> 2026 when one 〇 put back anywhere gives
+    exactly one year in PLAUSIBLE_YEARS."""
+    if len(text) == 4:
+        return int("".join(str(_CN[c]) for c in text))
+    digits = "".join(str(_CN[c]) for c in text)
+    years = {int(digits[:i] + "0" + digits[i:]) for i in range(len(digits) + 1)} & set(PLAUSIBLE_YEARS)
+    return years.pop() if len(years) == 1 else None
+
+
 def from_match(m: re.Match) -> date | None:
     y = m.group("y")
     if y[0] in _CN and not y.isdigit():
-        return make(int("".join(str(_CN[c]) for c in y)), cn_number(m.group("m")), cn_number(m.group("d")))
+        year = cn_year(y)
+        return make(year, cn_number(m.group("m")), cn_number(m.group("d"))) if year else None
     return make(int(y), int(m.group("m")), int(m.group("d")))
 
 
@@ -51,7 +68,7 @@ def find_dates(line: str, *, ocr: bool = False) -> list[tuple[int, int, date]]:
             if value:
                 found.append((m.start(), m.end(), value))
     if ocr:
-        fixed = _OCR_ONE.sub("1", line)
+        fixed = _OCR_ZERO.sub("0", _OCR_ONE.sub("1", line))
         for m in OCR.finditer(fixed):
             value = from_match(m)
             if value and not any(s < m.end() and m.start() < e for s, e, _ in found):
@@ -74,3 +91,9 @@ def nearest(month: int, day: int, base: date) -> date | None:
     January's; on 1月4日, 「12月28日前」 last December's, already past). A past date stays past."""
     found = [value for year in (base.year - 1, base.year, base.year + 1) if (value := make(year, month, day))]
     return min(found, key=lambda value: abs((value - base).days), default=None)
+
+
+def first_date(text: str) -> date | None:
+    """The first full date in ``text``, written any way a form or a web page writes it."""
+    found = find_dates(text) + [(m.start(), m.end(), v) for m in NUMERIC.finditer(text) if (v := from_match(m))]
+    return min(found)[2] if found else None

@@ -22,7 +22,9 @@ CONTACT_LOOSE = re.compile(r"(联系人\s*[:：]\s*[^。；\n]{2,60})")
 CC = re.compile(r"^(?:抄\s*送|分\s*送)\s*[:：]\s*(.+?)[。.]?$")
 MAIN_TO = re.compile(r"^主\s*送\s*[:：]\s*(.+?)[。.]?$")
 PRINTED = re.compile(r"^\s*印\s*发")
-ADOPTED = re.compile(r"^[（(].*通过[）)]$")
+ADOPTED = re.compile(r"^[（(].*通过[）)]?$")     # a 决议's or 纪要's 题注, its bracket lost to OCR or not
+# what a seal printed over the date line leaves after it in OCR text: 「2026年3月9日期」, 「…日印」
+_SEAL_NOISE = re.compile(r"^\s*[^\s\d，。；：:,;、（(至到起前后止以内上下中晚早]{1,2}\s*$")
 _SENTENCE = re.compile(r"[，。；：:,;、]")
 _SUFFIX_OK = re.compile(r"^\s*$|^\s*[（(]\s*(?:联系人|此件|此页|附注)|^\s*(?:抄\s*送|分\s*送|主\s*送)")
 _ORGAN_LINE = re.compile(r"^[^\d，。：:；;、]{2,40}$")
@@ -83,7 +85,7 @@ def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
     scan = _DateScan()
     for i in range(body_start, total):
         line = lines[i]
-        if ADOPTED.match(line) and (d := dates.find_dates(line)):
+        if (note := _adopted(lines, i)) and (d := dates.find_dates(note, ocr=True)):
             scan.adopted = scan.adopted or (i, d[0][2])
             continue
         for start, end, value in dates.find_dates(line, ocr=True):
@@ -96,11 +98,22 @@ def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
                 continue
             if _SENTENCE.search(prefix) or len(prefix.strip()) > 24:
                 continue
-            if not (_SUFFIX_OK.match(suffix)
+            if not (_SUFFIX_OK.match(suffix) or _SEAL_NOISE.match(suffix)
                     or (dates.find_dates(suffix, ocr=True) and not re.match(r"\s*[至到—\-~～]", suffix))):
                 continue
             scan.candidates.append((i, start, value))
     return scan
+
+
+def _adopted(lines: tuple[str, ...], i: int) -> str | None:
+    """The 题注 「（2026年4月2日…会议通过）」 starting at line ``i``, over one or two lines."""
+    line = lines[i]
+    if ADOPTED.match(line):
+        return line
+    if line.startswith(("（", "(")) and not re.search(r"[）)]", line) and i + 1 < len(lines):
+        joined = line + lines[i + 1]
+        return joined if ADOPTED.match(joined) else None
+    return None
 
 
 def _pick_date(lines: tuple[str, ...], scan: _DateScan, meeting_date_line: int | None
