@@ -21,6 +21,7 @@ from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
 from pipeline.understand.head import Head, cjk_ratio, read_head
 from pipeline.understand.model import Understanding
+from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
 from pipeline.understand.tail import Tail, read_tail
 from pipeline.understand.text import Doc, canonical_title, flow, prepare
@@ -69,6 +70,7 @@ class _Draft:
     department: str = ""
     department_code: str = ""
     written: date | None = None        # 成文日期 (a 公文's only)
+    other: Other = Other()             # what the page of a non-公文 says (title, unit, day)
     deadlines: list[Deadline] = field(default_factory=list)
     awaits: str | None = None          # 批复 / 复函
     awaits_by: date | None = None
@@ -94,17 +96,21 @@ def _find_doc_type(d: _Draft) -> None:
     flat_body = "".join(lines[start:])
     d.doc_type, _how = detect(d.head.title_word, d.head.header, flat_body, d.rules)
     d.body = flow(lines[start: max(start, d.tail.end_of_body)]) or flat_body
+    if not d.is_document:
+        d.other = read_other(lines, d.rules)
 
 
 def _find_issuer(d: _Draft) -> None:
     """发文机关: the 版头, the 纪要 organ line, the 署名, or the title's 「X关于」, whichever comes
-    first and reads as Chinese; in OCR text only, put right by the list of senders."""
-    if not d.is_document:
-        return
+    first and reads as Chinese (a non-公文: the unit its page names); in OCR text only, put
+    right by the list of senders."""
     head = d.head
-    title_prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
-    candidates = (head.header[0] if head.header else None, head.meeting_organ, d.tail.signature, title_prefix)
-    d.issuer = next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+    if d.is_document:
+        title_prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
+        candidates = (head.header[0] if head.header else None, head.meeting_organ, d.tail.signature, title_prefix)
+        d.issuer = next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+    else:
+        d.issuer = d.other.issuer
     if d.issuer and d.from_ocr:
         _correct_issuer(d)
 
@@ -146,11 +152,9 @@ def _find_references(d: _Draft) -> None:
 
 
 def _find_title(d: _Draft) -> None:
-    """The title; a text that is not a 公文 is named by its first line, if that is short."""
-    head, lines = d.head, d.doc.lines
-    d.title = canonical_title(head.title) if head.title else None
-    if not d.is_document and d.title is None and lines:
-        d.title = canonical_title(lines[0]) if len(lines[0]) <= 60 else None
+    """The title; a text that is not a 公文 is named by its first heading-like line."""
+    title = d.head.title if d.is_document else d.head.title or d.other.title
+    d.title = canonical_title(title) if title else None
 
 
 def _assign_department(d: _Draft) -> None:
@@ -164,7 +168,7 @@ def _find_dates(d: _Draft) -> None:
     """成文日期, and the deadlines the body sets. A date printed without its year takes the year
     of the document's date (成文日期, else 印发日期; the first such day on or after it), else of
     the day of receipt (kept when already past), else of the 发文字号."""
-    d.written = d.tail.date if d.is_document else None
+    d.written = d.tail.date if d.is_document else d.other.date
     own_date = d.written or d.tail.printed_date
     base = own_date or d.today or (date(d.number.year, 1, 1) if d.number else None)
     d.deadlines = deadline.find(d.body, base, d.rules, roll=own_date is not None or d.today is None)

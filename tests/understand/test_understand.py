@@ -103,7 +103,8 @@ def test_information_only_notice_is_a_reading_item(settings):
 def test_not_a_gongwen(settings):
     for doc_id in ("039", "040", "041", "042"):
         result = understand(read(doc_id), settings)
-        assert result.doc_type == "其他" and result.date is None and result.route == "阅件"
+        assert result.doc_type == "其他" and result.route == "阅件" and result.doc_number is None
+        assert "未找到成文日期" not in result.checks     # its date is the page's, when it states one
 
 
 def test_json_form(settings):
