@@ -28,7 +28,11 @@ EOF
 WATCH_ARGS=()
 for arg in "$@"; do
   case "$arg" in
-    --samples) eval "$FEED" ;;
+    --samples)
+      # The samples are documents of an invented office: register them as that office would.
+      [ -f "$DATA/wenshu.toml" ] || printf '%s\n' '# The sample documents'"'"' office (see samples/README.md).' \
+        '[office]' 'names = ["东湖大学化学化工学院", "化学化工学院", "化学院"]' 'code = "化学院"' > "$DATA/wenshu.toml"
+      eval "$FEED" ;;
     --once) WATCH_ARGS+=(--once) ;;
     *) echo "usage: scripts/run.sh [--samples] [--once]" >&2; exit 2 ;;
   esac
