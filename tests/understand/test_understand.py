@@ -140,3 +140,25 @@ def test_a_date_range_line_is_not_the_signature(settings):
     text = ("东湖大学团委\n东大团〔2026〕9号\n关于开展寒假社会实践的通知\n各学院团委：\n二、活动时间\n"
             "2027年1月15日至2027年2月20日。\n共青团东湖大学委员会\n2026年12月1日\n")
     assert understand(text, settings).date == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("sample,ocr,own", [
+    ("notice_gbk.txt.expected.txt", False, True),                 # our 发文, 化学院发〔2026〕15号
+    ("scan_no_text_layer.pdf.expected.txt", True, True),          # the same, scanned
+    ("letter_really_docx.doc.expected.txt", False, True),         # our 函
+    ("fawen_gaozhi.docx.expected.txt", False, True),              # our 发文稿纸
+    ("notice_utf16.txt.expected.txt", False, True),               # our 办公室, no number
+    ("notice_cff_noto.pdf.expected.txt", False, False),           # the 教务处's
+    ("notice_table_header.docx.expected.txt", False, False),
+])
+def test_our_own_documents_are_ours_wherever_they_are_dropped(settings, sample, ocr, own):
+    from tests.conftest import SAMPLES
+    result = understand((SAMPLES / sample).read_text(encoding="utf-8"), settings, from_ocr=ocr)
+    assert result.is_own is own
+
+
+def test_our_own_scan_with_a_misread_name_is_still_ours(settings):
+    text = read("019").replace("东湖大学化学化工学院\n", "东着大学化学化工学院\n", 1)
+    result = understand(text, settings, from_ocr=True)
+    assert result.is_own and result.issuer == "东湖大学化学化工学院"
+    assert understand(text, settings).issuer == "东着大学化学化工学院"   # a text layer says what it says
