@@ -50,12 +50,23 @@ class Rule:
     y: float
     color: tuple[int, int, int] = BLACK
     width: float = 0.35
+    x0: float = LEFT   # a table's rules span the table, not always the 版心
+    x1: float = RIGHT
+
+
+@dataclass
+class VRule:  # a vertical table rule (drawn by the raster renderer only)
+    x: float
+    y0: float
+    y1: float
+    width: float = 0.35
 
 
 @dataclass
 class Page:
     lines: list[Line] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    vrules: list[VRule] = field(default_factory=list)
     number: str | None = None  # "— 1 —": outside the 版心, stripped by the extractor
 
 
@@ -121,6 +132,27 @@ class _Cursor:
         self.y += gap + 2
 
 
+def _grid(c: _Cursor, widths: list[float], rows: list[list[str]], size: int) -> None:
+    """A ruled table, each row one line whose segments are the non-empty cells, centred."""
+    assert abs(sum(widths) - (RIGHT - LEFT)) < 0.01, sum(widths)
+    row_h = size * PT * 1.9
+    top = c.y + 4
+    assert top + row_h * len(rows) <= BOTTOM, "a grid must fit on its page"
+    edges = [LEFT]
+    for w in widths:
+        edges.append(edges[-1] + w)
+    for r, row in enumerate(rows):
+        y = top + r * row_h
+        c.page.rules.append(Rule(y, width=0.3))
+        segments = [Segment(text, (edges[i] + edges[i + 1]) / 2, "center")
+                    for i, text in enumerate(row) if text]
+        c.page.lines.append(Line(y + row_h / 2 + size * PT * 0.36, size, segments))
+    bottom = top + row_h * len(rows)
+    c.page.rules.append(Rule(bottom, width=0.3))
+    c.page.vrules.extend(VRule(x, top, bottom, width=0.3) for x in edges)
+    c.y = bottom + 2
+
+
 def layout(blocks, page_numbers: bool = True) -> list[Page]:
     c = _Cursor(page_numbers)
     char = BODY * PT
@@ -143,6 +175,13 @@ def layout(blocks, page_numbers: bool = True) -> list[Page]:
             for line in content:
                 c.put(TITLE, [Segment(line, PAGE_W / 2, "center")], pitch=12.5, role="title")
             c.advance(4)
+        elif kind == "caption":  # 题注 under a title: （<date><meeting>通过）
+            c.put(BODY, [Segment(content, PAGE_W / 2, "center")])
+            c.advance(4)
+        elif kind == "pair":  # two fields on one line, one at each margin (forms, lists)
+            c.put(BODY, [Segment(content[0], LEFT), Segment(content[1], RIGHT, "right")])
+        elif kind == "grid":  # (column widths in mm, rows, point size): a ruled table
+            _grid(c, *content)
         elif kind == "salute":
             c.put(BODY, [Segment(content, LEFT)])
         elif kind in ("para", "para_plain"):

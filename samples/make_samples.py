@@ -14,7 +14,7 @@ import io
 import shutil
 import sys
 import zipfile
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,8 @@ sys.path.insert(0, str(HERE))
 import texts  # noqa: E402
 from layout import layout, page_text  # noqa: E402
 from render import (  # noqa: E402
-    degrade, render_docx, render_gaozhi, render_image, render_pdf_fpdf, render_pdf_reportlab,
-    write_ofd, write_ole2_stub,
+    degrade, degrade_rgb, images_to_pdf, posterize, render_docx, render_gaozhi, render_image,
+    render_pdf_fpdf, render_pdf_reportlab, stamp_seal, to_palette, write_ofd, write_ole2_stub,
 )
 
 OUT = HERE
@@ -165,12 +165,100 @@ def make_text_and_others() -> None:
     write_ole2_stub(OUT / "legacy_word97.doc")
 
 
+def _docx(name: str, blocks, **kw) -> None:
+    lines = render_docx(OUT / name, blocks, **kw)
+    _fix_zip_times(OUT / name)
+    _expect(name, "\n".join(lines))
+
+
+# Grey paper and three ink levels (2-bit pages); the seal scan's paper, black ink and red ink.
+GREY4 = ([20, 100, 170, 232], [60, 135, 205])
+SEAL_COLOURS = [(242, 239, 230), (20, 20, 20), (95, 92, 88), (165, 160, 152),
+                (200, 60, 62), (218, 125, 120), (232, 185, 176), (120, 25, 28), (60, 15, 15)]
+
+
+def _bilevel(img: Image.Image) -> Image.Image:
+    return img.point(lambda v: 255 if v > 150 else 0).convert("1")
+
+
+def make_issue13() -> None:
+    """The same 公文 twice, our own 发文 with and without a number, a look-alike issuer, and
+    scans with each form of 成文日期 that OCR meets (issue 13)."""
+    # 1. notice_table_header.docx's 通知 again, as it came off the scanner: grey paper, a slight
+    #    skew, four grey levels per page (the PDF stays small; see images_to_pdf).
+    pages = layout(texts.EXAM_NOTICE)
+    images = [posterize(degrade(_gray(render_image(p, dpi=300)), seed=40 + i, skew=(0.8, -0.6)[i],
+                                background=232, shading=10, noise=0, blur=0.5), *GREY4)
+              for i, p in enumerate(pages)]
+    images_to_pdf(OUT / "notice_31_scan.pdf", images, datetime(2026, 12, 28, 9, 0, tzinfo=timezone.utc))
+    _expect("notice_31_scan.pdf", _pages_text(pages))
+
+    # 2-3. Our own 发文: finished with its printed number, and a 函 draft with a blank one.
+    _docx("fawen_printed_number.docx", texts.FAWEN_NOTICE)
+    # The clean-up drops one space between two CJK characters (OCR puts one between every Han
+    # character), the ideographic space included: the blank reads 〔2026〕号, no digits.
+    lines = render_docx(OUT / "fawen_draft_blank_number.docx", texts.DRAFT_LETTER)
+    _fix_zip_times(OUT / "fawen_draft_blank_number.docx")
+    _expect("fawen_draft_blank_number.docx", "\n".join(lines).replace("〕　号", "〕号"))
+
+    # 4. Our own 请示, born digital, as it turns up in the inbox.
+    pages = layout(texts.OWN_REQUEST)
+    render_pdf_reportlab(OUT / "own_request_in_inbox.pdf", pages)
+    _expect("own_request_in_inbox.pdf", _pages_text(pages))
+
+    # 5. An issuer two characters off a known sender.
+    _docx("issuer_two_chars_off.docx", texts.LOOKALIKE_NOTICE)
+
+    # 6. Scans with each OCR date form; the ground truth is what is on the paper.
+    pages = layout(texts.LETTER_O_NOTICE)
+    assert len(pages) == 1
+    img = degrade(_gray(render_image(pages[0], dpi=300)), seed=50, skew=0.7, background=255,
+                  shading=0, noise=0, blur=0.0, speckle=0.0004)
+    _bilevel(img).save(OUT / "scan_date_letter_o.png", optimize=True, dpi=(300, 300))
+    _expect("scan_date_letter_o.png", page_text(pages[0]))
+
+    pages = layout(texts.SEAL_NOTICE)
+    assert len(pages) == 1
+    sign, date = (line for line in pages[0].lines if line.text in ("东湖大学党政办公室", "2026年3月9日"))
+    # GB/T 9704: the seal is pressed over 署名 and 成文日期. This one sits a little low, its ring
+    # through the end of the date line: RapidOCR reads noise into the 署名 and the date's 日.
+    centre = (sign.segments[0].x - 20, sign.y + 3)
+    img = stamp_seal(render_image(pages[0], dpi=300), centre, 300, texts.SEAL_TEXT, seed=51,
+                     opacity=0.9)
+    img = degrade_rgb(img, skew=-0.6, shading=8, blur=0.4)
+    to_palette(img, SEAL_COLOURS).save(OUT / "scan_date_seal_noise.png", optimize=True,
+                                       dpi=(300, 300))
+    _expect("scan_date_seal_noise.png", page_text(pages[0]))
+
+    pages = layout(texts.RESOLUTION)
+    assert len(pages) == 1
+    img = degrade(_gray(render_image(pages[0], dpi=300)), seed=52, skew=-0.9, background=238,
+                  shading=8, noise=0, blur=0.5)
+    posterize(img, *GREY4).save(OUT / "scan_resolution_caption.png", optimize=True, dpi=(300, 300))
+    _expect("scan_resolution_caption.png", page_text(pages[0]))
+
+    pages = layout(texts.SIGNIN_SHEET, page_numbers=False)
+    assert len(pages) == 1
+    img = degrade(_gray(render_image(pages[0], dpi=300)), seed=53, skew=0.5, background=255,
+                  shading=0, noise=0, blur=0.0, speckle=0.0003)
+    _bilevel(img).save(OUT / "scan_signin_sheet.png", optimize=True, dpi=(300, 300))
+    _expect("scan_signin_sheet.png", page_text(pages[0]))
+
+    pages = layout(texts.SALES_LIST, page_numbers=False)
+    assert len(pages) == 1
+    img = degrade(_gray(render_image(pages[0], dpi=300)), seed=54, skew=-0.8, background=236,
+                  shading=12, noise=0, blur=0.5)
+    posterize(img, *GREY4).save(OUT / "scan_sales_list.png", optimize=True, dpi=(300, 300))
+    _expect("scan_sales_list.png", page_text(pages[0]))
+
+
 def main() -> None:
     np.random.seed(0)
     make_docx()
     make_pdfs()
     make_scans()
     make_text_and_others()
+    make_issue13()
     total = sum(p.stat().st_size for p in OUT.iterdir() if p.is_file())
     print(f"samples written to {OUT} ({total / 1e6:.1f} MB)")
     if shutil.which("soffice"):

@@ -18,6 +18,7 @@ from layout import PAGE_H, PAGE_W, PT, Page
 NOTO_SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"  # CFF outlines
 NOTO_SANS = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"    # CFF outlines
 WQY = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"                    # TrueType outlines
+BLACK_INK = (0, 0, 0)
 SC = 2  # index of the Simplified Chinese face in the Noto collections
 
 
@@ -38,7 +39,11 @@ def render_image(page: Page, dpi: int) -> Image.Image:
 
     for rule in page.rules:
         y = rule.y * px
-        draw.line([(28 * px, y), (184 * px, y)], fill=rule.color, width=max(1, round(rule.width * px)))
+        draw.line([(rule.x0 * px, y), (rule.x1 * px, y)], fill=rule.color,
+                  width=max(1, round(rule.width * px)))
+    for v in page.vrules:
+        draw.line([(v.x * px, v.y0 * px), (v.x * px, v.y1 * px)], fill=BLACK_INK,
+                  width=max(1, round(v.width * px)))
     lines = list(page.lines)
     for line in lines:
         f = font(line.role, line.size)
@@ -424,3 +429,103 @@ def write_ole2_stub(path: Path) -> None:
     directory = (entry("Root Entry", 5, 0xFFFFFFFE, 0, child=1) + entry("WordDocument", 2, 2, len(stream))
                  + b"\0" * 256)
     path.write_bytes(bytes(header) + fat_sector + directory + stream)
+
+
+# --- seals and colour scans (issue 13's samples) --------------------------------------------
+
+def stamp_seal(img: Image.Image, centre_mm: tuple[float, float], dpi: int, text: str, *,
+               seed: int, radius_mm: float = 21.0, color=(214, 36, 44),
+               opacity: float = 0.8, turn: float = 0.0) -> Image.Image:
+    """Press a round red seal (ring, the organ's name along the upper arc, a star in the middle)
+    onto an RGB page, the way ink does: multiplied over the print, so black stays black, with
+    uneven ink, turned ``turn`` degrees clockwise as a hand-pressed seal often is. A seal over
+    the 署名 and 成文日期 is how GB/T 9704 places it."""
+    import math
+
+    px = dpi / 25.4
+    cx, cy = centre_mm[0] * px, centre_mm[1] * px
+    r = radius_mm * px
+    mask = Image.new("L", img.size, 0)
+    draw = ImageDraw.Draw(mask)
+    ring = 1.3 * px
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=255, width=round(ring))
+    star_r, inner = 0.3 * r, 0.3 * r * 0.382
+    points = []
+    for k in range(10):
+        a = -math.pi / 2 + k * math.pi / 5 + math.radians(turn)
+        rr = star_r if k % 2 == 0 else inner
+        points.append((cx + rr * math.cos(a), cy + rr * math.sin(a)))
+    draw.polygon(points, fill=255)
+    size = round(0.26 * r)
+    font = ImageFont.truetype(NOTO_SANS, size, index=SC)
+    span = 240.0  # degrees of arc the name covers, centred on the top
+    for i, ch in enumerate(text):
+        angle = -90 - span / 2 + span * (i + 0.5) / len(text) + turn  # screen angle, 0 = east
+        rad = math.radians(angle)
+        tile = Image.new("L", (size * 2, size * 2), 0)
+        ImageDraw.Draw(tile).text((size, size), ch, font=font, fill=255, anchor="mm")
+        tile = tile.rotate(-(angle + 90), resample=Image.BICUBIC)
+        rr = r - ring - 0.62 * size
+        x, y = cx + rr * math.cos(rad), cy + rr * math.sin(rad)
+        mask.paste(255, (round(x - size), round(y - size)), tile)
+    rng = np.random.default_rng(seed)
+    m = np.asarray(mask, dtype=np.float32) / 255.0
+    ink = np.clip(rng.normal(1.0, 0.18, size=m.shape), 0.45, 1.0).astype(np.float32)
+    m = np.asarray(Image.fromarray((m * ink * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.2)),
+                   dtype=np.float32) / 255.0 * opacity
+    base = np.asarray(img.convert("RGB"), dtype=np.float32)
+    tint = np.array(color, dtype=np.float32) / 255.0
+    out = base * (1.0 - m[..., None] * (1.0 - tint))
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB")
+
+
+def degrade_rgb(img: Image.Image, *, skew: float, paper=(242, 239, 230), shading: int = 0,
+                blur: float = 0.0) -> Image.Image:
+    """The colour counterpart of degrade(): a slightly tilted page on off-white paper."""
+    img = img.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=(255, 255, 255))
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    h, w, _ = a.shape
+    tone = np.empty((h, w, 3), dtype=np.float32)
+    tone[:] = paper
+    if shading:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        tone -= (shading * ((xx / w - 0.3) ** 2 + (yy / h - 0.4) ** 2))[..., None]
+    img = Image.fromarray(np.clip(a * tone, 0, 255).astype(np.uint8), "RGB")
+    if blur:
+        img = img.filter(ImageFilter.GaussianBlur(blur))
+    return img
+
+
+def posterize(img: Image.Image, levels: list[int], cuts: list[int]) -> Image.Image:
+    """A grey page as a palette image of a few grey levels (values below cuts[0] become
+    levels[0], ...), so a 300 dpi page compresses to a 2- or 4-bit PNG. A median-cut quantizer
+    would spend its colours on shades of paper and flatten the ink."""
+    assert len(levels) == len(cuts) + 1
+    lut = [sum(v >= c for c in cuts) for v in range(256)]
+    out = Image.frombytes("P", img.size, img.convert("L").point(lut).tobytes())
+    out.putpalette([v for level in levels for v in (level, level, level)])
+    return out
+
+
+def to_palette(img: Image.Image, colours: list[tuple[int, int, int]]) -> Image.Image:
+    """An RGB page mapped onto a fixed palette (nearest colour, no dithering)."""
+    pal = Image.new("P", (1, 1))
+    pal.putpalette([v for c in colours for v in c] + [0, 0, 0] * (256 - len(colours)))
+    return img.convert("RGB").quantize(palette=pal, dither=Image.Dither.NONE)
+
+
+def images_to_pdf(path: Path, images: list[Image.Image], when: datetime) -> None:
+    """A scanned PDF: one full-page image per A4 page, no text layer. Palette pages go in as
+    their PNG data (Flate), which is what keeps a two-page 300 dpi scan small."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_creation_date(when)
+    pdf.set_auto_page_break(False)
+    for img in images:
+        pdf.add_page()
+        buf = io.BytesIO()
+        img.save(buf, "PNG", optimize=True, dpi=(300, 300))
+        buf.seek(0)
+        pdf.image(buf, x=0, y=0, w=PAGE_W, h=PAGE_H)
+    pdf.output(str(path))

@@ -18,6 +18,10 @@ EXACT = [
     ("notice_gbk.txt", "txt", "txt", {"gb18030"}),
     ("notice_utf16.txt", "txt", "txt", {"utf-16"}),
     ("staff_meeting.ofd", "ofd", "pdf-text", {"ofd-xml"}),
+    ("fawen_printed_number.docx", "docx", "docx", {"python-docx"}),
+    ("fawen_draft_blank_number.docx", "docx", "docx", {"python-docx"}),
+    ("issuer_two_chars_off.docx", "docx", "docx", {"python-docx"}),
+    ("own_request_in_inbox.pdf", "pdf", "pdf-text", {"pypdfium2"}),
 ]
 
 # (sample, format, pages, CER bound for the default engine): the goals are 1% on a
@@ -28,6 +32,12 @@ SCANS = [
     ("scan_rotated_90.png", "png", 1, 0.03),
     ("scan_multipage.tiff", "tiff", 2, 0.03),
     ("scan_no_text_layer.pdf", "pdf", 2, 0.03),
+    ("notice_31_scan.pdf", "pdf", 2, 0.03),
+    ("scan_date_letter_o.png", "png", 1, 0.03),
+    ("scan_date_seal_noise.png", "png", 1, 0.03),
+    ("scan_resolution_caption.png", "png", 1, 0.03),
+    ("scan_signin_sheet.png", "png", 1, 0.03),
+    ("scan_sales_list.png", "png", 1, 0.03),
 ]
 
 
