@@ -21,6 +21,9 @@ CN = re.compile(rf"(?P<y>[{_ZEROS}一二三四五六七八九]{{3,4}})\s*年\s*(
 OCR = re.compile(rf"(?P<y>20\d{{2}})\s*[人]?\s*(?:年|4F|47|4|F)\s*(?P<m>{MONTH})\s*(?:月|A|7|H|F)?\s*"
                  rf"(?P<d>{DAY})\s*(?:日|H|B|目|0)")
 _OCR_ONE = re.compile(r"(?<=\d)[\]|lI](?=\s*[\d月])|(?<=[年\s])[\]|lI](?=\d)")
+# the 日 ending a line lost under a seal: 「2026年3月9阳」, 「二〇二六年三月九阳」 (same length)
+_LOST_DAY = re.compile(rf"(?P<keep>月\s*(?:{DAY}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*)"
+                       r"[^\d\s日号一二三四五六七八九十前后起止至]$")
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=\d)|(?<=\d\d)[Oo](?=\s*年)")     # 2O26年
 # ISO-like dates of web pages and forms: 2026-11-18, 2026/11/18, 2026.11.18
 NUMERIC = re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d{{2}})\s*(?P<sep>[-/.])\s*(?P<m>{MONTH})\s*(?P=sep)\s*(?P<d>{DAY})(?!\d)")
@@ -68,8 +71,8 @@ def find_dates(line: str, *, ocr: bool = False) -> list[tuple[int, int, date]]:
             if value:
                 found.append((m.start(), m.end(), value))
     if ocr:
-        fixed = _OCR_ZERO.sub("0", _OCR_ONE.sub("1", line))
-        for m in OCR.finditer(fixed):
+        fixed = _LOST_DAY.sub(r"\g<keep>日", _OCR_ZERO.sub("0", _OCR_ONE.sub("1", line)))
+        for m in (*OCR.finditer(fixed), *CN.finditer(fixed)):
             value = from_match(m)
             if value and not any(s < m.end() and m.start() < e for s, e, _ in found):
                 found.append((m.start(), m.end(), value))

@@ -21,6 +21,8 @@ NOTICE = ("东湖大学化学化工学院\n化学院发〔2026〕16号\n关于�
     "2026年12月8日印",
     "二〇二六年十二月八日期",
     "2O26年12月8日",
+    "2026年12月8阳",              # the seal turned 日 into 阳
+    "二〇二六年十二月八阳",
 ])
 def test_an_ocr_signature_date(settings, printed):
     assert understand(NOTICE.format(date=printed), settings, from_ocr=True).date == date(2026, 12, 8)
@@ -35,8 +37,9 @@ def test_a_year_that_lost_its_zero(year, expected):
     assert dates.cn_year(year) == expected
 
 
-def test_words_after_a_date_are_no_seal(settings):
-    result = understand(NOTICE.format(date="2026年12月8日起"), settings, from_ocr=True)
+@pytest.mark.parametrize("printed", ["2026年12月8日起", "2026年12月8起", "2026年12月8前"])
+def test_words_after_a_date_are_no_seal(settings, printed):
+    result = understand(NOTICE.format(date=printed), settings, from_ocr=True)
     assert result.date is None
 
 
