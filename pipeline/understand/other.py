@@ -4,7 +4,7 @@ is behind it and on what day; each is read on its own, so one that is missing or
 takes nothing else with it.
 
 - title: the first heading-like line among the first four (short, mostly Chinese, not a
-  「名称：值」 field, not a table row);
+  「名称：值」 field, not a table row), after a unit's name printed alone above it;
 - issuer: a field that names the unit (来源, 主办单位, 发布单位, 销售方/销货单位 …, or 名称 under
   销售方信息), else the unit of a dateline (「化学化工学院办公室编    2026年12月28日」), else a
   known body (ours or a listed sender) the title starts with;
@@ -48,10 +48,19 @@ def read_other(lines: tuple[str, ...], rules: Rules) -> Other:
     return Other(title=title, issuer=_issuer(lines, title, rules), date=_date(lines))
 
 
+def _heading_like(line: str) -> bool:
+    return (len(line) <= TITLE_MAX and not _FIELD.match(line) and not _COLUMNS.search(line)
+            and cjk_ratio(line) >= 0.5)
+
+
 def _title(lines: tuple[str, ...]) -> str | None:
-    for line in lines[:EDGE_LINES]:
-        if (len(line) <= TITLE_MAX and not _FIELD.match(line) and not _COLUMNS.search(line)
-                and cjk_ratio(line) >= 0.5):
+    """The first heading-like line; a unit's name alone over a heading (「某某科技有限公司」 over
+    「销售清单」) is joined to it."""
+    for i, line in enumerate(lines[:EDGE_LINES]):
+        if _heading_like(line):
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if plausible(line) and _heading_like(following) and not dates.find_dates(following):
+                return line + following
             return line
     return None
 

@@ -81,3 +81,18 @@ def test_the_date_of_an_unrelated_sentence_is_not_the_pages(settings):
     text = "化学化工学院2026年冬季安全工作会议签到表\n序号  姓名  单位\n1  王建国  学院\n"
     result = understand(text, settings)
     assert result.date is None and result.issuer == "化学化工学院"
+
+
+def test_a_scanned_sales_list_with_its_sellers_name_above_the_heading(settings):
+    text = ("某某科技有限公司\n销售清单\n购货单位：东湖大学化学化工学院  单号：XS20260615003\n"
+            "销售单位：某某科技有限公司      日期：2026-06-15\n序号商品名称    规格单位数量单价（元）金额（元）\n"
+            "1 无水乙醇（分析纯）    500mL 瓶 20 18.50 370.00\n合计    100     2430.00\n")
+    result = understand(text, settings, from_ocr=True)
+    assert (result.title, result.issuer, result.date) == ("某某科技有限公司销售清单", "某某科技有限公司", date(2026, 6, 15))
+
+
+def test_a_scanned_sign_in_sheet_names_its_organiser(settings):
+    text = ("会议签到表\n会议名称：2026年研究生教育教学改革研讨会\n主办单位：东湖大学化学化工学院\n"
+            "日期：2026年5月8日      地点：化学楼报告厅\n序号姓名        单位    签名\n1       王建国东湖大学化学化工学院\n")
+    result = understand(text, settings, from_ocr=True)
+    assert (result.title, result.issuer, result.date) == ("会议签到表", "东湖大学化学化工学院", date(2026, 5, 8))
