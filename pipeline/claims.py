@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import secrets
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -140,10 +141,13 @@ class Claimer:
         return path.relative_to(self.settings.data_dir).as_posix()
 
     def claim(self, path: Path, direction: str, series: str | None = None, *, attempts: int = 0,
-              file_name: str | None = None) -> Claim | None:
+              file_name: str | None = None, origin: dict | None = None) -> Claim | None:
         """Move ``path`` into a new claim folder and record it. None if another process took it
-        first, or it vanished, or it is not a regular file any more."""
+        first, or it vanished, or it is not a regular file any more. ``origin``: where a retried
+        file came from, recorded with its registration."""
         moved = self.move_in(path, direction, series, attempts=attempts, file_name=file_name)
+        if moved and origin:
+            moved = replace(moved, row=replace(moved.row, origin=json.dumps(origin, ensure_ascii=False)))
         return self.record([moved])[0] if moved else None
 
     def move_in(self, path: Path, direction: str, series: str | None = None, *, attempts: int = 0,

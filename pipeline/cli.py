@@ -192,42 +192,32 @@ def _day(value: str | None, flag: str) -> date | None:
 @app.command()
 def void(
     ctx: typer.Context,
-    reg_no: Annotated[str, typer.Argument(help="Registration number to void.")],
+    reg_no: Annotated[str, typer.Argument(help="Registration number to void (any brackets).")],
     reason: Annotated[str, typer.Argument(help="Why (kept with the record and in the audit log).")],
 ) -> None:
     """Void a record: it keeps its number for ever, with the reason."""
-    from pipeline.indexing import index_registered
-    from registry import records
+    from pipeline import corrections
 
     edge: Edge = ctx.obj
-    records.void(edge.engine, reg_no, reason, edge.actor)
-    index_registered(edge.engine, edge.settings, [reg_no], edge.actor)
-    console.print(f"{reg_no} 已作废：{reason}")
+    voided = corrections.void(edge.engine, edge.settings, reg_no, reason, edge.actor)
+    console.print(f"{voided} 已作废：{reason}")
 
 
 @app.command()
 def correct(
     ctx: typer.Context,
-    reg_no: Annotated[str, typer.Argument(help="Registration number.")],
-    field: Annotated[str, typer.Argument(help="Field name as in the JSON output, e.g. title, route, deadline.")],
-    value: Annotated[str, typer.Argument(help="The right value ('' clears an optional field).")],
+    reg_no: Annotated[str, typer.Argument(help="Registration number (any brackets).")],
+    field: Annotated[str, typer.Argument(help="The field as the register names it (标题, 发文机关, 保管期限 …) or its JSON name.")],
+    value: Annotated[str, typer.Argument(help="The right value, as displayed (定期30年); '' clears an optional field.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; kept in the audit log).")] = "",
 ) -> None:
-    """Correct a field: audited with the old value; the index follows; re-filed when needed."""
-    from pipeline.indexing import index_registered
-    from pipeline.understand import load_rules
-    from registry import records
+    """Correct a field, with the reason: audited with the old value; the index follows; re-filed
+    when needed."""
+    from pipeline import corrections
 
     edge: Edge = ctx.obj
-    department_code = None
-    if field == "department":
-        known = {department.name: department.code for department in load_rules(edge.settings).departments}
-        if value not in known:
-            raise InvalidValue(f"没有名为「{value}」的承办部门", fix="One of: " + "、".join(known))
-        department_code = known[value]
-    document = records.correct(edge.engine, edge.settings, reg_no, field, value, edge.actor,
-                               department_code=department_code)
-    index_registered(edge.engine, edge.settings, [reg_no], edge.actor)
-    console.print(f"{reg_no} 的 {field} 已更正为「{value}」" +
+    document = corrections.correct(edge.engine, edge.settings, reg_no, field, value, edge.actor, reason=reason)
+    console.print(f"{document.reg_no} 的 {field} 已更正为「{value}」" +
                   (f"；档号 {document.archive_code}" if document.archive_code else ""))
 
 
@@ -257,9 +247,10 @@ def audit_log(
     record: Annotated[Optional[str], typer.Option("--record", help="Only events about this registration number.")] = None,
 ) -> None:
     """The audit events, oldest first."""
-    from registry import audit
+    from registry import audit, queries
 
     edge: Edge = ctx.obj
+    record = record and queries.resolve(edge.engine, record)  # typed with any brackets
     with Session(edge.engine) as session:
         events = [audit.event_to_json(event) for event in audit.events(session, record)]
     if as_json:

@@ -195,7 +195,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Files waiting in the inbox and outbox, in progress, and today's outcomes."""
-    from pipeline.retry import quarantined_files
+    from pipeline.retry import quarantine_list
     from pipeline.watch import candidates, today_start
     from registry import ledger
 
@@ -204,16 +204,17 @@ def status(
     waiting = {name: sum(1 for _ in candidates(folder)) if folder.is_dir() else 0
                for name, folder in (("inbox", settings.inbox_dir), ("outbox", settings.outbox_dir))}
     counts = ledger.counts(edge.engine, today_start(settings).astimezone(timezone.utc))
+    in_quarantine = quarantine_list(settings)
     result = {
         "waiting": waiting["inbox"] + waiting["outbox"], "waiting_inbox": waiting["inbox"],
         "waiting_outbox": waiting["outbox"], "in_progress": counts["in_progress"],
         "registered_today": counts["registered"], "duplicates_today": counts["duplicate"],
-        "quarantined_today": counts["quarantined"], "quarantined": len(quarantined_files(settings)),
+        "quarantined_today": counts["quarantined"], "quarantined": len(in_quarantine),
         "duplicates": sum(1 for path in settings.duplicates_dir.rglob("*") if path.is_file())
         if settings.duplicates_dir.is_dir() else 0,
     }
     if as_json:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps({**result, "quarantine": in_quarantine}, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table("", "", show_header=False)
     for label, key in (("等待处理（收文）", "waiting_inbox"), ("等待处理（发文）", "waiting_outbox"),
@@ -222,5 +223,24 @@ def status(
                        ("隔离区现有文件", "quarantined"), ("重复件目录现有文件", "duplicates")):
         table.add_row(label, str(result[key]))
     console.print(table)
-    if result["quarantined"]:
-        err_console.print(f"隔离文件及原因见 {settings.quarantine_dir}；原因排除后运行 wenshu retry --all。")
+    if in_quarantine:
+        listing = Table("隔离的文件", "原因")
+        for item in in_quarantine:
+            listing.add_row(item["file"], item["reason"] or "（原因文件缺失）")
+        console.print(listing)
+        err_console.print("原因排除后运行 wenshu retry --all；无法补救的文件用 wenshu discard 文件 --reason 理由 删除。")
+
+
+@app.command()
+def discard(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The quarantined file (path, or name inside quarantine/).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is removed (kept in the audit log).")] = "",
+) -> None:
+    """Remove an unfixable quarantined file and its reason file, audited with the reason."""
+    from pipeline.retry import discard as discard_file
+    from pipeline.retry import find_quarantined
+
+    edge: Edge = ctx.obj
+    removed = discard_file(edge.settings, edge.engine, edge.actor, find_quarantined(edge.settings, file), reason)
+    console.print(f"已删除隔离文件 {escape(removed)}：{escape(reason.strip())}", highlight=False)

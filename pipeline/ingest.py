@@ -112,7 +112,9 @@ def extract_text(job: Job, ctx: Context) -> Job:
     return dataclasses.replace(job, extracted=extracted)
 
 
-RETRYABLE_KINDS = frozenset({"corrupt", "empty"})
+# Only a file that may still be being written (a scanner writing in bursts) is tried again; an
+# empty, encrypted or unsupported file does not change by waiting.
+RETRYABLE_KINDS = frozenset({"corrupt"})
 
 
 def _retry_or_quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
@@ -221,12 +223,37 @@ def quarantine(job: Job, ctx: Context, error: ExtractionError | NumberTaken) -> 
                                                     reason=error.message, kind=error.kind))
 
 
+# What the scanner operator or the clerk does about a quarantined file, by its kind.
+HANDLING = {
+    "unsupported": "请另存为 PDF 或 Word（.docx）后重新放入；旧版 .doc、.wps 文件可请管理员安装 LibreOffice 后运行 "
+                   "wenshu retry。",
+    "encrypted": "请向来文单位索取未加密的文件，或用密码打开后另存为未加密的文件，再重新放入。",
+    "corrupt": "请向来文单位重新索取，或重新扫描后放入。",
+    "empty": "文件没有可读的内容（或是空白扫描）：请确认扫描成功后重新扫描放入。",
+    "too_large": "请拆分后分别放入，或请管理员调高 [limits] 中的上限后运行 wenshu retry。",
+    "missing_engine": "请管理员安装文字识别组件（运行 scripts/setup.sh）后运行 wenshu retry --all。",
+    "number_taken": "请核对纸面文号：确属另一份文件的，改正文号后重新放入发文目录；确为同一文件的，"
+                    "可用 wenshu discard 删除此件。",
+}
+_REASON_LINE = "原因："
+
+
 def reason_text(file_name: str, error: WenshuError, sha256: str | None) -> str:
-    """The reason file beside a quarantined file, for the scanner operator and the clerk."""
+    """The reason file beside a quarantined file, for the scanner operator and the clerk; in
+    Chinese, with the technical cause last for the administrator."""
     kind = getattr(error, "kind", "corrupt")
-    return (f"文件：{file_name}\n原因：{error.message}\n"
-            + (f"处理办法：{error.fix}\n" if error.fix else "")
-            + f"\n技术信息（{kind}）：{error.cause or '-'}\nSHA-256：{sha256}\n")
+    return (f"文件：{file_name}\n{_REASON_LINE}{error.message}\n"
+            f"处理办法：{HANDLING.get(kind, HANDLING['corrupt'])}\n"
+            f"\n技术信息（{kind}）：{error.cause or '-'}\nSHA-256：{sha256}\n")
+
+
+def quarantine_reason(reason: Path) -> str | None:
+    """The 原因 line of a reason file (``reason_text``)."""
+    try:
+        lines = reason.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((line.removeprefix(_REASON_LINE) for line in lines if line.startswith(_REASON_LINE)), None)
 
 
 def original_name(reason: Path) -> str | None:

@@ -7,6 +7,7 @@ A claim resumed after a crash is first settled from the ledger (``pipeline/recov
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -42,7 +43,8 @@ def process(entry: Entry, ctx: Context, *, retry_after: float, fresh: bool = Fal
     try:
         outcome = None if fresh else recovery.settle_interrupted(entry, ctx)
         if outcome is None:
-            outcome = ingest_file(ctx.settings.data_dir / entry.work_path, replace(ctx, claim=entry.id),
+            origin = json.loads(entry.origin) if entry.origin else None
+            outcome = ingest_file(ctx.settings.data_dir / entry.work_path, replace(ctx, claim=entry.id, origin=origin),
                                   direction=entry.direction, series=entry.series, file_name=entry.file_name,
                                   sha256=entry.sha256)
         if outcome.status == Status.RETRY:

@@ -1,4 +1,6 @@
-"""Sending quarantined files through again, once the cause is fixed (``wenshu retry``).
+"""What the clerk does with files set aside: send quarantined files through again once the
+cause is fixed (``wenshu retry``), register a same_document duplicate anew (``--as-new``),
+remove an unfixable quarantined file (``wenshu discard``), and list what is in quarantine.
 
 A quarantined file is claimed back into work/ as it came in (its name, 收文 or 发文, its
 series: from the ledger row that quarantined it) and marked as on its last attempt, so that the
@@ -16,8 +18,8 @@ from core.settings import Settings
 from core.vocab import INCOMING
 from pipeline.claims import Claim, Claimer
 from pipeline.files import REASON_SUFFIX, reason_file, sha256_of
-from pipeline.ingest import Context, Outcome, ingest_file, original_name
-from registry import ledger, queries
+from pipeline.ingest import Context, Outcome, ingest_file, original_name, quarantine_reason
+from registry import ledger, queries, records
 
 
 def register_anew(settings: Settings, engine: Engine, actor: str, path: Path, reason: str) -> Outcome:
@@ -36,6 +38,23 @@ def register_anew(settings: Settings, engine: Engine, actor: str, path: Path, re
     return ingest_file(path, ctx, direction=arrived.direction if arrived else INCOMING,
                        series=arrived.series if arrived else None,
                        file_name=arrived.file_name if arrived else path.name, sha256=sha256)
+
+
+def discard(settings: Settings, engine: Engine, actor: str, path: Path, reason: str) -> str:
+    """Remove an unfixable quarantined file and its reason file, audited with the reason first
+    (a crash in between leaves the file, and the audit event saying it was to go)."""
+    where = path.relative_to(settings.data_dir).as_posix()
+    records.record_discard(engine, file_name=path.name, sha256=sha256_of(path), quarantined_to=where,
+                           reason=reason, actor=actor)
+    reason_file(path).unlink(missing_ok=True)
+    path.unlink()
+    return where
+
+
+def quarantine_list(settings: Settings) -> list[dict[str, str | None]]:
+    """Each quarantined file (data-dir relative) with the reason it is there."""
+    return [{"file": path.relative_to(settings.data_dir).as_posix(), "reason": quarantine_reason(reason_file(path))}
+            for path in quarantined_files(settings)]
 
 
 def find_duplicate(settings: Settings, given: Path) -> Path:
@@ -76,8 +95,10 @@ def claim_back(settings: Settings, engine: Engine, claimer: Claimer, paths: list
         previous = ledger.last_quarantined(engine, where) or ledger.last_quarantined(engine, where, sha256_of(path))
         reason = reason_file(path)
         name = previous.file_name if previous else original_name(reason) or path.name
+        origin = {"quarantine": where, "sha256": previous.sha256 if previous else None}
         claim = claimer.claim(path, direction or (previous.direction if previous else INCOMING),
-                              previous.series if previous else None, attempts=attempts, file_name=name)
+                              previous.series if previous else None, attempts=attempts, file_name=name,
+                              origin=origin)
         if claim is not None:
             reason.unlink(missing_ok=True)
             claims.append(claim)

@@ -37,6 +37,7 @@ class Action(StrEnum):
     DUPLICATE = "duplicate"
     EXPORTED = "exported"
     LINKED = "linked"
+    DISCARDED = "discarded"
 
 
 def canonical_json(value: Any) -> str:

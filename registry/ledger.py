@@ -59,6 +59,7 @@ class LedgerRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     cause: Mapped[str | None] = mapped_column(Text)
     placed_to: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str | None] = mapped_column(Text)  # JSON: where a retried file came from
     owner: Mapped[str] = mapped_column(String(120), nullable=False)
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -89,6 +90,7 @@ class Entry:
     finished_at: datetime | None
     cause: str | None = None
     placed_to: str | None = None
+    origin: str | None = None
 
     @classmethod
     def of(cls, row: LedgerRow) -> "Entry":
@@ -99,7 +101,7 @@ class Entry:
                    kind=row.kind, reason=row.reason, owner=row.owner,
                    claimed_at=as_utc(row.claimed_at),
                    finished_at=row.finished_at and as_utc(row.finished_at), cause=row.cause,
-                   placed_to=row.placed_to)
+                   placed_to=row.placed_to, origin=row.origin)
 
 
 def _write(engine: Engine) -> Session:
@@ -121,6 +123,7 @@ class NewClaim:
     mtime_ns: int
     sha256: str | None
     attempts: int = 0
+    origin: str | None = None  # JSON: a retried file's quarantine entry and earlier SHA-256
 
 
 _CLAIM = insert(LedgerRow).returning(LedgerRow.id, sort_by_parameter_order=True)

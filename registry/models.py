@@ -61,7 +61,7 @@ class Document(Base):
     text: Mapped[str | None] = mapped_column(Text)
 
     doc_type: Mapped[str | None] = mapped_column(String(10))
-    doc_number: Mapped[str | None] = mapped_column(String(80))
+    doc_number: Mapped[str | None] = mapped_column(String(80))  # indexed: ix_documents_doc_number
     issuer: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     date: Mapped[date | None] = mapped_column(Date)

@@ -1,19 +1,18 @@
-"""Registering, voiding and recording what happened to a file: every change is one transaction
-with its audit events."""
+"""Registering, and recording what happened to a file: every change is one transaction with its
+audit events. (Corrections and voiding are in ``corrections.py``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from core.errors import InvalidValue, NotFound
+from core.errors import InvalidValue
 from core.settings import Settings
-from core.vocab import (DOC_TYPE_VALUES, INCOMING, OUTGOING, ROUTES, SECRECY_LEVELS, URGENCIES, ClaimState,
-                        RecordStatus)
+from core.vocab import INCOMING, OUTGOING, ClaimState, RecordStatus
 from registry import audit, filing, identity, ledger, numbering, queries
 from registry.audit import Action
 from registry.identity import SAME_DOCUMENT, SAME_FILE
@@ -198,70 +197,6 @@ def _close_claim(txn: WriteTransaction, claim: int | None, closing: Closing) -> 
         ledger.close(txn.session, claim, closing)
 
 
-def void(engine: Engine, reg_no: str, reason: str, actor: str) -> None:
-    """Void a record. It keeps its number for ever; the reason is recorded."""
-    if not reason.strip():
-        raise InvalidValue("作废必须说明理由", fix="Give the reason, e.g. wenshu void REG_NO '重复扫描'.")
-    with write_transaction(engine, actor) as txn:
-        document = _get_for_update(txn.session, reg_no)
-        if document.status == RecordStatus.VOID:
-            raise InvalidValue(f"{reg_no} 已作废", fix="Nothing to do.")
-        document.status, document.void_reason = RecordStatus.VOID, reason
-        txn.record(Action.VOIDED, reg_no, {"reason": reason}, document=document)
-
-
-CHOICES = {
-    "doc_type": DOC_TYPE_VALUES,
-    "secrecy": SECRECY_LEVELS,
-    "urgency": URGENCIES,
-    "route": ROUTES,
-    "retention": tuple(filing.RETENTION_CODES),
-}
-CORRECTABLE = tuple(name for name in UNDERSTOOD_FIELDS if name != "archive_code")
-REFILE_ON = ("retention", "department", "date")
-CLEARABLE = ("doc_number", "date", "secrecy", "urgency", "deadline")
-
-
-def parse_value(field_name: str, raw: str) -> Any:
-    """A clerk's typed value for a field, checked; the empty string clears an optional field."""
-    if field_name not in CORRECTABLE:
-        raise InvalidValue(f"字段「{field_name}」不能更正", fix="Correctable fields: " + ", ".join(CORRECTABLE))
-    raw = raw.strip()
-    if not raw:
-        if field_name in CLEARABLE:
-            return None
-        raise InvalidValue(f"字段「{field_name}」不能为空", fix="Give a value.")
-    if field_name in ("date", "deadline"):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise InvalidValue(f"日期「{raw}」无法识别", fix="Write it as YYYY-MM-DD.") from None
-    choices = CHOICES.get(field_name)
-    if choices and raw not in choices:
-        raise InvalidValue(f"「{raw}」不是有效的{field_name}", fix="One of: " + "、".join(choices))
-    return raw
-
-
-def correct(engine: Engine, settings: Settings, reg_no: str, field_name: str, raw_value: str, actor: str,
-            *, department_code: str | None = None) -> Document:
-    """Correct one field: the old value stays in the audit log; a change that moves the record
-    to another archive category re-files it (a new 档号, the old one named in the event)."""
-    value = parse_value(field_name, raw_value)
-    with write_transaction(engine, actor) as txn:
-        document = _get_for_update(txn.session, reg_no)
-        old = getattr(document, field_name)
-        if old == value:
-            raise InvalidValue(f"{reg_no} 的 {field_name} 已经是「{raw_value}」", fix="Nothing to change.")
-        setattr(document, field_name, value)
-        if field_name == "department" and department_code:
-            document.details = {**document.details, "department_code": department_code}
-        txn.record(Action.CORRECTED, reg_no, {"field": field_name, "old": old, "new": value},
-                   document=document)
-        if field_name in REFILE_ON and document.archive_code:
-            filing.file_document(txn, settings, document)
-        return document
-
-
 def record_quarantine(engine: Engine, *, file_name: str, sha256: str | None, kind: str, reason: str,
                       cause: str | None, quarantined_to: str, actor: str, claim: int | None = None) -> None:
     """Record that a file goes to ``quarantined_to``. ``claim``: its intake ledger row, closed
@@ -274,6 +209,16 @@ def record_quarantine(engine: Engine, *, file_name: str, sha256: str | None, kin
                                          placed_to=quarantined_to))
 
 
+def record_discard(engine: Engine, *, file_name: str, sha256: str, quarantined_to: str, reason: str,
+                   actor: str) -> None:
+    """Record that a quarantined file is removed for good (unfixable), with the clerk's reason."""
+    if not reason.strip():
+        raise InvalidValue("删除隔离文件必须说明理由", fix='Give it with --reason "…".')
+    with write_transaction(engine, actor) as txn:
+        txn.record(Action.DISCARDED, None, {"file_name": file_name, "sha256": sha256,
+                                            "quarantined_to": quarantined_to, "reason": reason.strip()})
+
+
 def record_indexed(engine: Engine, versions: Mapping[str, str], actor: str) -> None:
     """One transaction for a whole index commit: reg_no -> the version that went in."""
     with write_transaction(engine, actor) as txn:
@@ -284,10 +229,3 @@ def record_indexed(engine: Engine, versions: Mapping[str, str], actor: str) -> N
 def record_export(engine: Engine, *, what: str, filters: Mapping[str, Any], count: int, actor: str) -> None:
     with write_transaction(engine, actor) as txn:
         txn.record(Action.EXPORTED, None, {"what": what, "filters": dict(filters), "count": count})
-
-
-def _get_for_update(session, reg_no: str) -> Document:  # noqa: ANN001
-    document = session.scalar(select(Document).where(Document.reg_no == reg_no))
-    if document is None:
-        raise NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
-    return document

@@ -62,20 +62,48 @@ def test_correction_keeps_the_old_value_and_refiles(tmp_path):
     data = tmp_path / "data"
     [result] = run_json(data, "ingest", str(LABELLED / "012.txt"))
     before = run_json(data, "show", result["reg_no"])
-    run(data, "correct", result["reg_no"], "title", "关于做好因公出国计划申报的通知")
-    run(data, "correct", result["reg_no"], "retention", "永久")
+    typed = result["reg_no"].replace("〔", "[").replace("〕", "]")  # as a clerk types it
+    run(data, "correct", typed, "标题", "关于做好因公出国计划申报的通知", "--reason", "标题识别有误")
+    run(data, "correct", result["reg_no"], "保管期限", "永久", "--reason", "党政联席会议决定永久保存")
     after = run_json(data, "show", result["reg_no"])
     assert after["title"] == "关于做好因公出国计划申报的通知"
     assert after["retention"] == "永久" and "-Y-" in after["archive_code"]
-    events = run_json(data, "audit", "log", "--record", result["reg_no"])
+    run(data, "correct", result["reg_no"], "retention", "定期30年", "--reason", "按归档范围改正")
+    assert run_json(data, "show", result["reg_no"])["retention"] == "30年"
+    events = run_json(data, "audit", "log", "--record", typed)
     corrected = [e["details"] for e in events if e["action"] == "corrected"]
-    assert corrected[0]["old"] == before["title"]
-    refiled = [e["details"] for e in events if e["action"] == "filed"][-1]
+    assert (corrected[0]["field"], corrected[0]["old"], corrected[0]["reason"]) == ("title", before["title"], "标题识别有误")
+    refiled = [e["details"] for e in events if e["action"] == "filed"][1]
     assert refiled["refiled_from"] == before["archive_code"]
-    bad = run(data, "correct", result["reg_no"], "route", "急件", check_code=9)
+    no_reason = run(data, "correct", result["reg_no"], "标题", "另一个标题", check_code=9)
+    assert "理由" in no_reason.stderr
+    bad = run(data, "correct", result["reg_no"], "route", "急件", "--reason", "试", check_code=9)
     assert "阅件" in bad.stderr
-    run(data, "correct", result["reg_no"], "department", "不存在的部门", check_code=9)
+    unknown = run(data, "correct", result["reg_no"], "颜色", "红", "--reason", "试", check_code=9)
+    assert "标题" in unknown.stderr
+    run(data, "correct", result["reg_no"], "department", "不存在的部门", "--reason", "试", check_code=9)
     run(data, "audit", "verify")
+
+
+def test_every_command_finds_a_registration_number_typed_with_any_brackets(tmp_path):
+    data = tmp_path / "data"
+    [result] = run_json(data, "ingest", str(LABELLED / "012.txt"))
+    year = result["reg_no"][2:6]
+    for typed in (f"收[{year}]1号", f"收({year})1号", f"收（{year}）1号", f"收【{year}】1号", f"收 〔{year}〕 1 号"):
+        assert run_json(data, "show", typed)["reg_no"] == result["reg_no"]
+        assert run_json(data, "audit", "log", "--record", typed)[0]["record"] == result["reg_no"]
+    run(data, "void", f"收({year})1号", "重复扫描")
+    assert run_json(data, "show", result["reg_no"])["status"] == "已作废"
+    run(data, "show", f"收[{year}]99号", check_code=5)
+
+
+def test_unknown_log_filter_values_are_an_error_naming_the_allowed_ones(tmp_path):
+    data = tmp_path / "data"
+    run_json(data, "ingest", str(LABELLED / "012.txt"))
+    for flag, value, allowed in (("--route", "待办", "阅件、办件"), ("--direction", "收件", "收文、发文"),
+                                 ("--type", "公函", "通知")):
+        assert allowed in run(data, "log", flag, value, check_code=9).stderr
+    assert len(run_json(data, "log", "--route", "办件")) == 1
 
 
 def test_secret_document_text_never_leaves_the_registry(tmp_path):

@@ -1,0 +1,110 @@
+"""Correcting and voiding a record: the clerk's changes, each with its reason in the audit log.
+
+A clerk names a field as the register shows it (标题, 发文机关, 保管期限 …) or by its JSON name,
+and types the value as it is displayed (定期30年); the old value stays in the audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from core.errors import InvalidValue, NotFound
+from core.settings import Settings
+from core.vocab import DOC_TYPE_VALUES, ROUTES, SECRECY_LEVELS, URGENCIES, RecordStatus
+from registry import filing, queries
+from registry.audit import Action
+from registry.exports import FIELDS
+from registry.models import Document
+from registry.records import UNDERSTOOD_FIELDS
+from registry.writing import write_transaction
+
+CHOICES = {
+    "doc_type": DOC_TYPE_VALUES,
+    "secrecy": SECRECY_LEVELS,
+    "urgency": URGENCIES,
+    "route": ROUTES,
+    "retention": tuple(filing.RETENTION_CODES),
+}
+CORRECTABLE = tuple(name for name in UNDERSTOOD_FIELDS if name != "archive_code")
+REFILE_ON = ("retention", "department", "date")
+CLEARABLE = ("doc_number", "date", "secrecy", "urgency", "deadline")
+# The names a clerk sees: the 登记簿's column headings, and what offices also call them.
+FIELD_NAMES = {**{heading: name for name, heading in FIELDS if name in CORRECTABLE},
+               "文号": "doc_number", "题名": "title", "日期": "date", "阅件办件": "route", "阅办类型": "route",
+               "时限": "deadline", "部门": "department", "期限": "retention"}
+# Values as they are displayed or written on forms.
+DISPLAYED = {"retention": {"定期30年": "30年", "定期10年": "10年", "Y": "永久", "D30": "30年", "D10": "10年"}}
+
+
+def field_named(name: str) -> str:
+    """The JSON name of a field a clerk named in Chinese or by its JSON name."""
+    field_name = FIELD_NAMES.get(name.strip(), name.strip())
+    if field_name not in CORRECTABLE:
+        shown = "、".join(dict.fromkeys(heading for heading, value in FIELD_NAMES.items() if value in CORRECTABLE))
+        raise InvalidValue(f"字段「{name}」不能更正", fix=f"Correctable fields: {shown} (or {', '.join(CORRECTABLE)})")
+    return field_name
+
+
+def parse_value(field_name: str, raw: str) -> Any:
+    """A clerk's typed value for a field, checked; the empty string clears an optional field."""
+    raw = DISPLAYED.get(field_name, {}).get(raw.strip(), raw.strip())
+    if not raw:
+        if field_name in CLEARABLE:
+            return None
+        raise InvalidValue(f"字段「{field_name}」不能为空", fix="Give a value.")
+    if field_name in ("date", "deadline"):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidValue(f"日期「{raw}」无法识别", fix="Write it as YYYY-MM-DD.") from None
+    choices = CHOICES.get(field_name)
+    if choices and raw not in choices:
+        raise InvalidValue(f"「{raw}」不是有效的{field_name}", fix="One of: " + "、".join(choices))
+    return raw
+
+
+def correct(engine: Engine, settings: Settings, reg_no: str, field: str, raw_value: str, actor: str, *,
+            reason: str, department_code: str | None = None) -> Document:
+    """Correct one field, with the clerk's reason: the old value stays in the audit log; a change
+    that moves the record to another archive category re-files it (a new 档号, the old one
+    named in the event)."""
+    if not reason.strip():
+        raise InvalidValue("更正必须说明理由", fix='Give it with --reason "…".')
+    field_name = field_named(field)
+    value = parse_value(field_name, raw_value)
+    with write_transaction(engine, actor) as txn:
+        document = _get_for_update(txn.session, reg_no)
+        old = getattr(document, field_name)
+        if old == value:
+            raise InvalidValue(f"{document.reg_no} 的 {field} 已经是「{raw_value}」", fix="Nothing to change.")
+        setattr(document, field_name, value)
+        if field_name == "department" and department_code:
+            document.details = {**document.details, "department_code": department_code}
+        txn.record(Action.CORRECTED, document.reg_no,
+                   {"field": field_name, "old": old, "new": value, "reason": reason.strip()}, document=document)
+        if field_name in REFILE_ON and document.archive_code:
+            filing.file_document(txn, settings, document)
+        return document
+
+
+def void(engine: Engine, reg_no: str, reason: str, actor: str) -> str:
+    """Void a record. It keeps its number for ever; the reason is recorded. Returns the 登记号."""
+    if not reason.strip():
+        raise InvalidValue("作废必须说明理由", fix="Give the reason, e.g. wenshu void REG_NO '重复扫描'.")
+    with write_transaction(engine, actor) as txn:
+        document = _get_for_update(txn.session, reg_no)
+        if document.status == RecordStatus.VOID:
+            raise InvalidValue(f"{document.reg_no} 已作废", fix="Nothing to do.")
+        document.status, document.void_reason = RecordStatus.VOID, reason
+        txn.record(Action.VOIDED, document.reg_no, {"reason": reason}, document=document)
+        return document.reg_no
+
+
+def _get_for_update(session, reg_no: str) -> Document:  # noqa: ANN001
+    document = session.scalar(select(Document).where(Document.reg_no.in_(queries.spellings(reg_no))))
+    if document is None:
+        raise NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
+    return document
