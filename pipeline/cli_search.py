@@ -30,11 +30,11 @@ def search(
     sort: Annotated[str, typer.Option("--sort", help="relevance or date.")] = "relevance",
 ) -> None:
     """Search the archive in Chinese."""
-    import index
+    from pipeline.searching import search as search_archive
 
     edge: Edge = ctx.obj
-    result = index.search(edge.settings, query, limit=limit, page=page, doc_type=doc_type,
-                          date_from=date_from, date_to=date_to, sort=sort)
+    result = search_archive(edge.settings, query, limit=limit, page=page, doc_type=doc_type,
+                            date_from=date_from, date_to=date_to, sort=sort)
     if as_json:
         print_json(result.to_json())
         return
