@@ -224,10 +224,10 @@ def status(
         table.add_row(label, str(result[key]))
     console.print(table)
     if in_quarantine:
-        listing = Table("隔离的文件", "原因")
+        console.print("隔离的文件：")
         for item in in_quarantine:
-            listing.add_row(item["file"], item["reason"] or "（原因文件缺失）")
-        console.print(listing)
+            console.print(f"  {escape(item['file'])}：{escape(item['reason'] or '（原因文件缺失）')}",
+                          highlight=False, soft_wrap=True)
         err_console.print("原因排除后运行 wenshu retry --all；无法补救的文件用 wenshu discard 文件 --reason 理由 删除。")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from core import durable
 from core.errors import WenshuError
 from core.settings import Settings
-from core.vocab import INCOMING, OUTGOING, Status
+from core.vocab import INCOMING, OTHER_TYPE, OUTGOING, Status
 from extractors import extract
 from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
@@ -162,7 +162,7 @@ def intake_of(job: Job, ctx: Context) -> records.Intake:
     if job.direction == OUTGOING:
         fields.update(route=None, deadline=understood.awaits_by)
         details.update(why_route=[], awaits=understood.awaits)
-    elif understood.is_own:
+    elif understood.is_own and understood.doc_type != OTHER_TYPE:  # our own 公文, not our sign-in sheet
         warnings += (OWN_IN_INBOX,)
     return records.Intake(
         direction=job.direction, series=job.series, file_name=job.file_name, sha256=job.sha256,

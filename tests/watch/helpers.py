@@ -337,7 +337,7 @@ def ledger_rows(data: Path, url: str | None = None) -> list[dict]:
     engine = create_engine(database_url(data, url))
     try:
         with Session(engine) as session:
-            return [{c: getattr(row, c) for c in ("id", "state", "file_name", "reg_no", "kind", "attempts", "owner")}
+            return [{c: getattr(row, c) for c in ("id", "state", "file_name", "reg_no", "kind", "attempts", "owner", "sha256")}
                     for row in session.scalars(select(LedgerRow))]
     finally:
         engine.dispose()
