@@ -57,6 +57,8 @@ def ingest(
         labels = {Status.REGISTERED: "已登记", Status.DUPLICATE: "重复", Status.QUARANTINED: "已隔离"}
         for outcome in outcomes:
             note = outcome.reason or (f"与 {outcome.duplicate_of} 相同" if outcome.duplicate_of else outcome.title or "")
+            if outcome.number_allocated:
+                note = f"已分配发文字号，请填写在文件上。{note}"
             table.add_row(Path(outcome.path).name, labels[outcome.status], outcome.reg_no or "", note)
         console.print(table)
     if any(outcome.status == Status.QUARANTINED for outcome in outcomes):
@@ -120,6 +122,8 @@ def show(
         if key != "text":
             table.add_row(key, "" if value is None else str(value))
     console.print(table)
+    if record["number_allocated"]:
+        console.print(f"已分配发文字号 {record['doc_number']}，请填写在文件上。", style="bold")
     console.print(record["text"] or "（无正文）")
 
 

@@ -26,7 +26,8 @@ def _line(report) -> str:  # noqa: ANN001
     name = escape(entry.file_name)
     if outcome.status == Status.REGISTERED:
         fields = "  ".join(escape(value or "—") for value in (outcome.doc_type, outcome.title, outcome.route))
-        return f"[green]已登记[/] [bold]{escape(outcome.reg_no)}[/]  {fields}  ← {name}"
+        allocated = "（已分配发文字号，请填写在文件上）" if outcome.number_allocated else ""
+        return f"[green]已登记[/] [bold]{escape(outcome.reg_no)}[/]{allocated}  {fields}  ← {name}"
     if outcome.status == Status.DUPLICATE:
         return f"[yellow]重复[/]   {name} 与 {escape(outcome.duplicate_of or '')} 相同，已移到 duplicates/"
     if outcome.status == Status.QUARANTINED:
