@@ -4,7 +4,9 @@ Per page, pypdfium2 reads the text layer first. When that text is unusable (see 
 pdfplumber, many times slower, is asked for the same page: it decodes some fonts differently
 (docs/extraction.md has the measured speeds). When neither gives usable text and the page draws something, the page is
 rendered at ``ocr.dpi`` and OCR'd. Each Page records its method (``pdf-text`` or ``ocr``) and
-the tool that produced it (``pypdfium2``, ``pdfplumber``, the OCR engine).
+the tool that produced it (``pypdfium2``, ``pdfplumber``, the OCR engine). pypdfium2's lines
+are put in the order they are printed, top to bottom, wherever the producer wrote them in the
+content stream (pdflayout.py).
 
 The order is the reverse of "pdfplumber, cross-checked by pdfium" and deliberate: pdfplumber
 returns nothing at all, without an error, for CJK fonts with CFF outlines (Noto/Source Han
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors import textlayer
-from extractors.cleanup import WIDE_GAP, clean
+from extractors import pdflayout, textlayer
+from extractors.cleanup import clean
 from extractors.errors import Empty, TooLarge
 from extractors.model import Extracted, Page
 from extractors.pages import open_pdf
@@ -30,34 +32,6 @@ def _count_objects(page) -> int:
     import pypdfium2.raw as raw
 
     return raw.FPDFPage_CountObjects(page.raw)
-
-
-def _cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
-
-
-def _keep_wide_gaps(textpage, text: str) -> str:
-    """pdfium writes one space for any gap between two runs, and clean() removes a single
-    space between Chinese characters (OCR puts one everywhere). A gap wider than 1.5 line
-    heights next to Chinese text is layout (发文字号 ... 签发人) and becomes the layout gap mark.
-    Only spaces beside Chinese are measured: a Latin page keeps pdfium's speed."""
-    at = text.find(" ", 1)
-    if at == -1 or len(text) != textpage.count_chars():
-        return text
-    out, last = [], 0
-    while at != -1 and at + 1 < len(text):
-        if _cjk(text[at - 1]) or _cjk(text[at + 1]):
-            left, right = textpage.get_charbox(at - 1), textpage.get_charbox(at + 1)
-            height = max(left[3] - left[1], right[3] - right[1], 1.0)
-            if right[0] - left[2] > 1.5 * height:
-                out.append(text[last:at])
-                out.append(WIDE_GAP)
-                last = at + 1
-        at = text.find(" ", at + 1)
-    if not out:
-        return text
-    out.append(text[last:])
-    return "".join(out)
 
 
 class _Plumber:
@@ -111,7 +85,7 @@ def extract(path: Path, settings, fmt: str = "pdf") -> Extracted:
             glyphs = textpage.count_chars()
             why = textlayer.problem(text, glyphs)
             if why is None:
-                text = _keep_wide_gaps(textpage, text)
+                text = pdflayout.page_text(textpage, text)
             textpage.close()
             if why is None:
                 pages.append(Page(index + 1, "pdf-text", clean(text), source="pypdfium2"))
