@@ -1,9 +1,12 @@
 """PDF: the text layer where it is usable, OCR where it is not, decided page by page.
 
-Per page, pypdfium2 reads the text layer first. When that text is unusable (see textlayer.py)
+Per page, pypdfium2 reads the text layer first. When that text is missing (see textlayer.py)
 pdfplumber, many times slower, is asked for the same page: it decodes some fonts differently
-(docs/extraction.md has the measured speeds). When neither gives usable text and the page draws something, the page is
-rendered at ``ocr.dpi`` and OCR'd. Each Page records its method (``pdf-text`` or ``ocr``) and
+(docs/extraction.md has the measured speeds). When the text is there but its glyphs have no
+Unicode mapping (control characters, symbol soup, mojibake), no other reader is trusted with
+it: pdfminer guesses through the font's own tables and can return fluent, wrong Chinese. When
+no usable text is found and the page draws something, the page is rendered at ``ocr.dpi`` and
+OCR'd. Each Page records its method (``pdf-text`` or ``ocr``) and
 the tool that produced it (``pypdfium2``, ``pdfplumber``, the OCR engine). pypdfium2's lines
 are put in the order they are printed, top to bottom, wherever the producer wrote them in the
 content stream (pdflayout.py).
@@ -89,7 +92,7 @@ def extract(path: Path, settings, fmt: str = "pdf") -> Extracted:
             textpage.close()
             if why is None:
                 pages.append(Page(index + 1, "pdf-text", clean(text), source="pypdfium2"))
-            elif glyphs and textlayer.problem(other := plumber.text(index)) is None:
+            elif glyphs and not why.unmapped and textlayer.problem(other := plumber.text(index)) is None:
                 warnings.append(f"page {index + 1}: pypdfium2 text unusable ({why}); pdfplumber's used")
                 pages.append(Page(index + 1, "pdf-text", clean(other), source="pdfplumber"))
             elif _count_objects(page) == 0:

@@ -1,6 +1,6 @@
 """PDF text layers: lines in the order they are printed whatever order the content stream wrote
-them in. The PDFs are written here with reportlab (wqy-zenhei, TrueType outlines), in the order
-each test needs."""
+them in, and text layers that are not language sent to OCR. The PDFs are written here with
+reportlab and fpdf2 (wqy-zenhei, TrueType outlines), in the order each test needs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 
-from extractors import extract, pdflayout
+from extractors import extract, pdflayout, textlayer
 
 WQY = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 PAGE_H = 297.0  # mm, A4
@@ -213,3 +214,146 @@ def test_a_page_of_text_running_up_it_keeps_pdfium_order(tmp_path, base_settings
     assert pdflayout.page_text(textpage, raw) == pdflayout.wide_gaps(textpage, raw)
     document.close()
     assert sorted(extract(path, base_settings).text.split("\n")) == sorted(rows)
+
+
+# --- a text layer that is not language ----------------------------------------------------
+
+def _without_tounicode(pdf: bytes) -> bytes:
+    """fpdf2 embeds the font as a CID TrueType subset, numbering glyphs in the order they are
+    first used, with a ToUnicode map. Renaming the map's key (same length: the xref stays
+    valid) leaves readers no way back to Unicode: pdfium then returns the glyph numbers as
+    characters, and numbers 33-126 are ASCII symbols and letters."""
+    assert pdf.count(b"/ToUnicode") == 1
+    return pdf.replace(b"/ToUnicode", b"/ToUnicodX")
+
+
+def _fpdf(path: Path, pages: list[list[tuple[float, str]]], break_mapping: bool) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_font("wqy", fname=WQY)
+    pdf.set_auto_page_break(False)
+    for lines in pages:
+        pdf.add_page()
+        pdf.set_font("wqy", size=16)
+        for y, line in lines:
+            pdf.text(28, y, line)
+    data = bytes(pdf.output())
+    path.write_bytes(_without_tounicode(data) if break_mapping else data)
+    return path
+
+
+# Page 1 uses 45 different characters, so the characters new on page 2 are numbered from 45 on:
+# ASCII symbols, digits and letters.
+FIRST = [(40, "东湖大学化学化工学院文件"), (60, "关于申请增设实验教学中心仪器设备购置经费的请示"),
+         (75, "学校：我院年均人时数超过十二万。")]
+SECOND = [(40, "抄送党委办公室，纪委、团委、图书馆、后勤处"), (55, "印发日期")]
+
+
+@pytest.mark.slow
+def test_font_without_unicode_mapping_sends_the_page_to_ocr(tmp_path, base_settings):
+    import pypdfium2 as pdfium
+
+    assert not set("".join(t for _, t in FIRST)) & set("".join(t for _, t in SECOND))
+    path = _fpdf(tmp_path / "unmapped.pdf", [FIRST, SECOND], break_mapping=True)
+    document = pdfium.PdfDocument(str(path))
+    soup = document[1].get_textpage().get_text_range()
+    document.close()
+    visible = "".join(soup.split())
+    assert visible.isascii() and visible.isprintable(), soup  # -./0123450670689:6;<=>?@A
+    assert str(textlayer.problem(soup, len(visible))).startswith("not language")
+
+    result = extract(path, base_settings)
+    assert [p.method for p in result.pages] == ["ocr", "ocr"]  # page 1: control characters
+    assert "not language" in " ".join(result.warnings)
+    assert "抄送党委办公室" in result.pages[1].text and "印发日期" in result.pages[1].text
+
+
+def test_unmapped_glyphs_are_not_guessed_by_pdfplumber(tmp_path):
+    """pdfminer maps these glyphs through the subset font's own tables: fluent, wrong Chinese
+    that would pass every text-layer test. That is why an unmapped page goes to OCR."""
+    import pdfplumber
+
+    path = _fpdf(tmp_path / "unmapped.pdf", [FIRST, SECOND], break_mapping=True)
+    with pdfplumber.open(path) as pdf:
+        guess = pdf.pages[1].extract_text()
+    assert textlayer.problem(guess) is None and "抄送" not in guess, guess
+
+
+def test_same_pages_with_their_mapping_are_text(tmp_path, base_settings):
+    path = _fpdf(tmp_path / "mapped.pdf", [FIRST, SECOND], break_mapping=False)
+    result = extract(path, base_settings)
+    assert [p.method for p in result.pages] == ["pdf-text", "pdf-text"]
+    assert result.pages[1].text == "抄送党委办公室，纪委、团委、图书馆、后勤处\n印发日期"
+
+
+ENGLISH = [Text(40, 28, "Notice on the Final Examinations, Autumn 2026", 14, False),
+           Text(50, 28, "To all schools: the timetable (see Annex 1) is attached.", 11),
+           Text(58, 28, "Contact: Mr. Wang, +86 27-8765-1234, exams@dhu.edu.cn", 11),
+           Text(66, 28, "Deadline: 20 Dec. 2026; late submissions will not be accepted.", 11)]
+FIGURES = [Text(40 + 7 * i, 28, row, 11) for i, row in enumerate([
+    "No.   Item            Qty    Unit price    Amount",
+    "1     UV-Vis 2600     10     12,500.00     125,000.00",
+    "2     RE-52AA         8      3,450.50      27,604.00",
+    "3     (spare parts)   --     --            (1,200.00)",
+    "Total                                      151,404.00   +12.5%   2026-11-18",
+])]
+
+
+@pytest.mark.parametrize("lines", [ENGLISH, FIGURES], ids=["english", "figures"])
+def test_english_and_figures_stay_text(tmp_path, base_settings, lines):
+    path = write_pdf(tmp_path / "latin.pdf", [lines], font="Helvetica")
+    result = extract(path, base_settings)
+    assert [p.method for p in result.pages] == ["pdf-text"], result.warnings
+    assert not result.warnings
+
+
+@pytest.mark.parametrize("text", [
+    '"7+%-',                                          # the OCRmyPDF resource, as registered
+    '-./0123450670\r\n89:;',                         # glyphs numbered in the order of first use
+    "K]qZ^m`bT|Rf\r\n;Xw<4!hJ",                      # glyph numbers in no order
+    "2i)A0A0`AZ Fxb`S`S/`n^.4Roz\r\n14*k3w<^KOF",
+])
+def test_symbol_soup_is_not_language(text):
+    why = textlayer.problem(text, len(text))
+    assert str(why).startswith("not language") and why.unmapped
+
+
+@pytest.mark.parametrize("text", [
+    "Notice to all staff: the exam timetable is attached.",
+    "See https://jwc.dhu.edu.cn/notice?id=31&lang=en or e-mail exams@dhu.edu.cn (U.S.A. office).",
+    "1,234.56  12.5%  (3.4)  2026-03-09  10:30  -7  +86 27-8765-1234  ¥1,200",
+    "iPhone, McDonald's and JavaScript; lxml, tqdm, HTML, PDF/A-2b, GB/T 9704-2012, H2O, 3rd, A4",
+    "---------- ....... ________ • → —",               # rules and leaders: neither
+    "化学院发〔2026〕12号 &%$# 关于",
+    "7",
+])
+def test_language_is_language(text):
+    assert textlayer.problem(text, len(text)) is None
+
+
+PASSAGE = ("各学院、各部门：为做好本学期期末考试工作，确保考试安全有序，现将有关事项通知如下。"
+           "一、考试时间为第十八周至第十九周，具体安排见附件。二、各学院要加强考风考纪教育，"
+           "严格执行监考制度。三、请于十二月二十日前将监考安排报送教务处考试中心。"
+           "抄送：校党委办公室，校长办公室。东湖大学教务处二〇二六年十一月二十日印发")
+
+
+@pytest.mark.parametrize("numbering", ["first use", "random"])
+def test_pages_of_glyph_numbers_in_the_ascii_range_are_caught(numbering):
+    """A Chinese page read through a font without a Unicode map: each character becomes its
+    glyph number, 33-126. Numbered in order of first use (what many producers do) or at random,
+    nearly every such page is judged not language."""
+    caught = 0
+    for seed in range(40):
+        rng = random.Random(seed)
+        codes: dict[str, str] = {}
+        start = rng.randrange(94)
+        for ch in PASSAGE:
+            if ch not in codes:
+                number = (start + len(codes)) % 94 if numbering == "first use" else rng.randrange(94)
+                codes[ch] = chr(33 + number)
+        lines = [PASSAGE[i:i + 26] for i in range(0, len(PASSAGE), 26)]
+        page = "\r\n".join("".join(codes[ch] for ch in line) for line in lines)
+        why = textlayer.problem(page, len(page))
+        caught += why is not None and why.unmapped
+    assert caught >= 38
