@@ -1,19 +1,20 @@
 """The one table that drives detection and dispatch: content-sniffed format -> spec.
 
 Detection looks at the bytes first (``%PDF-``, a zip holding ``word/document.xml`` or
-``OFD.xml``, image magic numbers, the OLE2 signature of legacy Office files, ``{\\rtf``, text
+``OFD.xml`` or an OpenDocument ``mimetype``, image magic numbers, the OLE2 signature of legacy Office files, ``{\\rtf``, text
 encodings) and at the file name's extension only when the bytes say nothing. A ``.doc`` that
 is really a docx is a docx; a ``.pdf`` that is really a JPEG is a JPEG.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from extractors import docx, image, legacy, ofd, pdf, text
+from extractors import docx, image, legacy, odt, ofd, pdf, text
 from extractors.ocr import OCR_NEEDS
 from extractors.errors import Empty, Encrypted
 from extractors.model import Extracted
@@ -53,7 +54,7 @@ FORMATS: dict[str, FormatSpec] = {spec.name: spec for spec in (
     FormatSpec("doc", "Word 97-2003 文档（.doc）", legacy.extract, (".doc", ".dot"), _LEGACY_NEEDS),
     FormatSpec("wps", "WPS 文字文档（.wps）", legacy.extract, (".wps",), _LEGACY_NEEDS),
     FormatSpec("rtf", "RTF 文档", legacy.extract, (".rtf",), _LEGACY_NEEDS),
-    FormatSpec("odt", "OpenDocument 文档（.odt）", legacy.extract, (".odt",), _LEGACY_NEEDS),
+    FormatSpec("odt", "OpenDocument 文档（.odt）", odt.extract, (".odt", ".ott")),
     FormatSpec("png", "PNG 图片", image.extract, (".png",), OCR_NEEDS),
     FormatSpec("jpeg", "JPEG 图片", image.extract, (".jpg", ".jpeg", ".jpe"), OCR_NEEDS),
     FormatSpec("tiff", "TIFF 图片", image.extract, (".tif", ".tiff"), OCR_NEEDS),
@@ -71,10 +72,14 @@ FORMATS: dict[str, FormatSpec] = {spec.name: spec for spec in (
                refusal="暂不支持 PowerPoint 演示文稿。" + _OFFICE_HINT),
     FormatSpec("ppt", "PowerPoint 97-2003 演示文稿", None, (".ppt",),
                refusal="暂不支持 PowerPoint 演示文稿。" + _OFFICE_HINT),
+    FormatSpec("ods", "OpenDocument 表格", None, (".ods",),
+               refusal="暂不支持 OpenDocument 表格（.ods）。" + _OFFICE_HINT),
+    FormatSpec("odp", "OpenDocument 演示文稿", None, (".odp",),
+               refusal="暂不支持 OpenDocument 演示文稿（.odp）。" + _OFFICE_HINT),
     FormatSpec("zip", "压缩包", None, (".zip",),
                refusal="收到的是压缩包，系统不会自动解压。请解压后将其中的公文逐个投递。"),
     FormatSpec("unknown", "未知格式", None, (),
-               refusal="无法识别的文件格式。支持 PDF、Word、OFD、WPS、图片（PNG/JPEG/TIFF）和文本文件，"
+               refusal="无法识别的文件格式。支持 PDF、Word、WPS、OpenDocument（.odt）、OFD、图片（PNG/JPEG/TIFF）和文本文件，"
                        "请转换为其中一种格式后再投递。"),
 )}
 
@@ -133,7 +138,7 @@ def _zip_kind(path: Path, ext: str) -> str:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
         # A damaged archive: trust the extension so the right reader reports it as corrupt.
-        return _BY_EXTENSION.get(ext, "zip") if ext in (".docx", ".ofd", ".odt") else "zip"
+        return _BY_EXTENSION.get(ext, "zip") if ext in (".docx", ".ofd", ".odt", ".ott") else "zip"
     lower = {name.lower() for name in names}
     if "word/document.xml" in names:
         return "docx"
@@ -143,11 +148,35 @@ def _zip_kind(path: Path, ext: str) -> str:
         return "xlsx"
     if "ppt/presentation.xml" in names:
         return "pptx"
-    if "mimetype" in names:
+    if "mimetype" in names or "META-INF/manifest.xml" in names:
+        return _odf_kind(path, names, ext)
+    return "zip"
+
+
+_ODF = {"text": "odt", "text-template": "odt", "spreadsheet": "ods", "spreadsheet-template": "ods",
+        "presentation": "odp", "presentation-template": "odp"}
+_ODF_MEDIA_TYPE = re.compile(rb'manifest:full-path="/"[^>]*?manifest:media-type="([^"]+)"'
+                             rb'|manifest:media-type="([^"]+)"[^>]*?manifest:full-path="/"')
+
+
+def _odf_kind(path: Path, names: set[str], ext: str) -> str:
+    """OpenDocument: the ``mimetype`` member (stored first, uncompressed), else the media type
+    the manifest gives the package root ("/")."""
+    try:
         with zipfile.ZipFile(path) as archive:
-            mimetype = archive.read("mimetype")[:100]
-        if mimetype == b"application/vnd.oasis.opendocument.text":
-            return "odt"
+            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
+                mimetype = archive.read("mimetype")
+            elif archive.getinfo("META-INF/manifest.xml").file_size <= 1024 * 1024:
+                found = _ODF_MEDIA_TYPE.search(archive.read("META-INF/manifest.xml"))
+                mimetype = (found.group(1) or found.group(2)) if found else b""
+            else:
+                mimetype = b""
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return _BY_EXTENSION.get(ext, "zip") if ext in (".odt", ".ott") else "zip"
+    prefix = b"application/vnd.oasis.opendocument."
+    mimetype = mimetype.strip()
+    if mimetype.startswith(prefix):
+        return _ODF.get(mimetype[len(prefix):].decode("ascii", "replace"), "zip")
     return "zip"
 
 

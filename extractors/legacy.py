@@ -1,6 +1,7 @@
-"""Legacy word-processor files (Word 97-2003 .doc, WPS .wps, RTF, ODT): converted to .docx by
+"""Legacy word-processor files (Word 97-2003 .doc, WPS .wps, RTF): converted to .docx by
 LibreOffice when ``soffice`` is installed, then read like any docx. LibreOffice is large and
-optional; without it these files are refused with a message saying how to enable it."""
+optional; without it these files are refused with a message saying how to enable it.
+(OpenDocument text is plain XML and is read natively: odt.py.)"""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from extractors.errors import Corrupt, Unsupported
 from extractors.model import Extracted, Page
 
 CONVERT_TIMEOUT = 180  # seconds; a normal 公文 converts in 2-5 s, the first run in ~10 s
-_SUFFIX = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt"}
-_NAMES = {"doc": "Word 97-2003（.doc）", "wps": "WPS（.wps）", "rtf": "RTF", "odt": "OpenDocument（.odt）"}
+_SUFFIX = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf"}
+_NAMES = {"doc": "Word 97-2003（.doc）", "wps": "WPS（.wps）", "rtf": "RTF"}
 
 
 def soffice() -> str | None:
