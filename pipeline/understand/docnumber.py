@@ -12,6 +12,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from core.vocab import DOC_TYPE_ALIASES, DOC_TYPES
+
 _OPEN = "〔[［(（【〈<{｛Cc"
 _CLOSE = "〕]］)）】〉>}｝jJ」"
 PATTERN = re.compile(
@@ -27,6 +29,12 @@ _LEAD_IN_TEXT = re.compile(rf"^(?:{_LEAD_WORDS}|见|经|及|和|与|以|据|文|
 # The end of an organ's name (or of a 版头 「…文件」) glued before the 代字 on the 版头 line
 # (「东湖大学教务处东大教发〔2026〕31号」): the 代字 starts after the last one.
 _ORGAN_END = re.compile(r"大学|学院|学校|委员会|办公室|办公厅|政府|文件|处|厅|局|部|院")
+# The end of a title glued before the 代字 on one line (a web page's 「…的批复 国函〔1998〕60号」, whose
+# single space the text's normalisation removes): the 代字 starts after its 文种 word. Only words of
+# two characters, or a 文种 after 的, so the 函 of 国办函 and the 令 of 政府令 stay in the 代字.
+_TITLE_WORDS = sorted({*DOC_TYPES, *DOC_TYPE_ALIASES, "答复"}, key=len, reverse=True)
+_TITLE_END_IN_ORG = re.compile("|".join([*(w for w in _TITLE_WORDS if len(w) >= 2),
+                                         *(f"的{w}" for w in _TITLE_WORDS if len(w) == 1)]))
 # A number whose sequence is left blank (a 发文稿纸, a draft): 化学院函〔2026〕　号, 化学院函〔　〕号
 DRAFT = re.compile(r"(?P<org>[\u4e00-\u9fff]{1,16}?)\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})?\s*[〕\]］)）】]"
                    r"\s*(?:第\s*)?号")
@@ -52,10 +60,18 @@ def _organ_end(org: str) -> int:
     return end
 
 
+def _title_end(org: str) -> int:
+    """Where a title's 文种 word glued before a 代字 ends (0: none); two characters at least
+    stay for the 代字."""
+    ends = [m.end() for m in _TITLE_END_IN_ORG.finditer(org) if len(org) - m.end() >= 2]
+    return ends[-1] if ends else 0
+
+
 def _org(m: re.Match, *, in_text: bool, org_from: int, in_head: bool) -> str:
     org = m.group("org")
     if org_from > m.start("org"):
         org = org[org_from - m.start("org"):]
+    org = org[_title_end(org):]
     if in_head:
         org = org[_organ_end(org):]
     return (_LEAD_IN_TEXT if in_text else _LEAD).sub("", org)
