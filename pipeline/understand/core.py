@@ -154,7 +154,7 @@ def _find_references(d: _Draft) -> None:
 def _find_title(d: _Draft) -> None:
     """The title; a text that is not a 公文 is named by its first heading-like line."""
     title = d.head.title if d.is_document else d.head.title or d.other.title
-    d.title = canonical_title(title) if title else None
+    d.title = canonical_title(title, from_ocr=d.from_ocr) if title else None
 
 
 def _assign_department(d: _Draft) -> None:

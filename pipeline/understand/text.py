@@ -69,7 +69,9 @@ def flow(lines) -> str:
 _TITLE_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"})
 
 
-def canonical_title(title: str) -> str:
-    """Titles are set in Chinese punctuation; OCR often returns ASCII brackets and colons."""
+def canonical_title(title: str, *, from_ocr: bool = False) -> str:
+    """The title as printed, without the spaces of its layout. A text layer says what the paper
+    says, half-width brackets included (「…管理规定(试行)」); OCR returns ASCII brackets and
+    colons for the Chinese ones titles are set in, so an OCR'd title gets them back."""
     title = re.sub(r"\s+(?=[^A-Za-z0-9])|(?<=[^A-Za-z0-9])\s+", "", title.strip())
-    return title.translate(_TITLE_PUNCT)
+    return title.translate(_TITLE_PUNCT) if from_ocr else title

@@ -5,7 +5,12 @@ be read takes no other with it."""
 
 from __future__ import annotations
 
+from pipeline.understand import understand
 from pipeline.understand.docnumber import find_all, own_number
+
+
+def read(text: str, settings, *, from_ocr: bool = False):
+    return understand(text.strip() + "\n", settings, from_ocr=from_ocr)
 
 
 def test_a_title_is_not_glued_into_a_number(settings):
@@ -16,3 +21,18 @@ def test_a_title_is_not_glued_into_a_number(settings):
     assert own_number("校长办公会议纪要〔2026〕3号").canonical == "校长办公会议纪要〔2026〕3号"
     cited = [n.canonical for _, n in find_all("按照关于设立某市的批复国函〔1998〕60号执行")]
     assert cited == ["国函〔1998〕60号"]
+
+
+# --- brackets as printed -----------------------------------------------------------------
+
+def test_brackets_in_a_title_are_as_printed(settings):
+    text = """
+关于印发《东湖大学实验室管理规定(试行)》的通知
+各学院：
+现将规定印发给你们，请遵照执行。
+东湖大学
+2024年3月1日
+"""
+    assert read(text, settings).title == "关于印发《东湖大学实验室管理规定(试行)》的通知"
+    # OCR reads the full-width brackets of a printed title as ASCII ones: they are put back
+    assert read(text, settings, from_ocr=True).title == "关于印发《东湖大学实验室管理规定（试行）》的通知"
