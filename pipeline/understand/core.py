@@ -8,6 +8,7 @@ is not given.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,7 @@ from pipeline.understand import classify, deadline, docnumber, form, senders
 from pipeline.understand.deadline import Deadline
 from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
-from pipeline.understand.head import Head, cjk_ratio, read_head
+from pipeline.understand.head import Head, cjk_ratio, organ_first, read_head
 from pipeline.understand.model import Understanding
 from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
@@ -38,7 +39,7 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     list of known senders."""
     rules = rules or load_rules(settings)
     doc = prepare(form.as_document(text) or text)
-    head = read_head(doc.lines)
+    head = read_head(doc.lines, tuple(rules.aliases))
     tail = read_tail(doc.lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
                      head.meeting_date_line)
     draft = _Draft(doc=doc, rules=rules, today=today, from_ocr=from_ocr, head=head, tail=tail)
@@ -101,18 +102,25 @@ def _find_doc_type(d: _Draft) -> None:
 
 
 def _find_issuer(d: _Draft) -> None:
-    """发文机关: the 版头, the 纪要 organ line, the 署名, or the title's 「X关于」, whichever comes
-    first and reads as Chinese (a non-公文: the unit its page names); in OCR text only, put
-    right by the list of senders."""
-    head = d.head
-    if d.is_document:
-        title_prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
-        candidates = (head.header[0] if head.header else None, head.meeting_organ, d.tail.signature, title_prefix)
-        d.issuer = next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
-    else:
-        d.issuer = d.other.issuer
+    """发文机关 (a non-公文: the unit its page names); in OCR text only, put right by the list of
+    senders."""
+    d.issuer = _document_issuer(d) if d.is_document else d.other.issuer
     if d.issuer and d.from_ocr:
         _correct_issuer(d)
+
+
+def _document_issuer(d: _Draft) -> str | None:
+    """The 版头's organ, the 纪要 organ line, the 署名 (all its units), the title's 「X关于」 (the
+    organ before a 转发 or 印发 in it), or an organ's name printed alone in the head, whichever
+    comes first and reads as Chinese."""
+    head = d.head
+    prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
+    prefix = re.split(r"转发|批转|印发", prefix)[0] if prefix else None
+    signature = d.tail.signature
+    if signature and prefix and "、" in prefix and prefix.replace("、", "") == signature:
+        signature = prefix      # the units of a joint signature printed apart on one line
+    candidates = (organ_first(head.header), head.meeting_organ, signature, prefix, head.organ_line)
+    return next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
 
 
 def _correct_issuer(d: _Draft) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocab import DOC_TYPE_ALIASES, DOC_TYPES, SECRECY_LEVELS, URGENCY_WORDS
+from core.vocab import SECRECY_LEVELS, URGENCY_WORDS
 from pipeline.understand import dates, docnumber
 from pipeline.understand.docnumber import DocNumber
+from pipeline.understand.title import (DEFAULT_ALIASES, HEADER_SUFFIX, ISSUE_NO, find_title, is_organ,
+                                       number_title, title_end, title_like, unquote)
 
 _SECRECY_TYPOS = {"绝秘": "绝密", "机秘": "机密"}
 COPY_NO = re.compile(r"^(?:份号\s*[:：]?\s*)?(\d{6})$")
@@ -20,22 +22,6 @@ SECRECY = re.compile(rf"^(?:密级\s*[:：]\s*)?({'|'.join((*SECRECY_LEVELS, *_S
                      r"(?:(\d{1,2})\s*(年|个月)|(长期))?$")
 URGENCY = re.compile(rf"^(?:紧急程度\s*[:：]\s*)?({'|'.join(URGENCY_WORDS)})$")
 
-# The aliases a title may end with: …的复函 is a 函, a 令 a 命令. 公函, 来函 and 会议纪要 are what
-# people call a document, not how its title ends, so they are not title words.
-_TITLE_ALIASES = ("复函", "令")
-assert set(_TITLE_ALIASES) <= set(DOC_TYPE_ALIASES)
-# An alias that ends with its 文种 (复函, 函) goes just before it, the others after every 文种: the
-# order the alternation has always had.
-TYPE_WORDS: tuple[str, ...] = (
-    *(word for kind in DOC_TYPES for word in (*(a for a in _TITLE_ALIASES if a.endswith(kind)), kind)),
-    *(a for a in _TITLE_ALIASES if not a.endswith(DOC_TYPES)))
-TITLE_END = re.compile(rf"({'|'.join(TYPE_WORDS)})$")
-_NOT_TITLE = re.compile(r"[：:。；;，]|[\[【(（〔]\s*20\d{2}\s*[\]】)）〕j]\s*[第#]?\d"
-                        r"|(?:(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z]).*){2}"   # OCR garbage: 「PRK ASCE」
-                        r"|^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、．])")
-_HEADER_SUFFIX = re.compile(r"(文件|明传电报|电报)$")
-_ORGAN = re.compile(r"(大学|学院|系|处|部|厅|局|委员会|办公室|研究院|研究生院|中心|工会|政府|委|办|所)$")
-_ISSUE_NO = re.compile(r"^(?:〔\d{4}〕)?第\s*\d{1,4}\s*期$|^\d{4}\s*年第\s*\d{1,4}\s*期$")
 SIGNER = re.compile(r"签\s*发\s*人\s*[:：]\s*([\u4e00-\u9fff·]{2,4}(?:(?:\s+|[、，,])[\u4e00-\u9fff·]{2,4})*)")
 CJK_RATIO_MIN = 0.7
 # a 发文字号 whose 代字 OCR could not read: 「AKA (2026) 58号」
@@ -62,6 +48,7 @@ class Head:
     meeting_date_line: int | None = None
     recipients: tuple[str, ...] = ()
     body_start: int = 0
+    organ_line: str | None = None         # an organ's name alone elsewhere in the head (a page's issuer line)
 
 
 def cjk_ratio(text: str) -> float:
@@ -95,19 +82,21 @@ def _marks(lines: tuple[str, ...]) -> tuple[dict, int]:
     return found, i
 
 
-def _title_like(line: str) -> bool:
-    return len(line) <= 60 and not _NOT_TITLE.search(line) and not _HEADER_SUFFIX.search(line)
-
-
-def _find_number(lines: tuple[str, ...], start: int) -> tuple[DocNumber | None, int | None]:
+def _find_number(lines: tuple[str, ...], start: int, end: re.Pattern) -> tuple[DocNumber | None, int | None]:
     for i in range(start, min(len(lines), start + 9)):
-        line = lines[i]
-        if len(line) > 80 or any(c in line for c in "。，《"):
-            continue
-        number = docnumber.own_number(line, in_head=True)
-        if number:
+        if number := _number_on(lines[i], end):
             return number, i
     return None, None
+
+
+def _number_on(line: str, end: re.Pattern) -> DocNumber | None:
+    """The 发文字号 of a head line. A long line, or one with sentence marks or a 《, holds the
+    document's own number only when the number starts it (a page that flattened the document:
+    「国办发明电〔2022〕16号各省、…」) or shares the line with the title."""
+    number = docnumber.own_number(line, in_head=True)
+    if number is None or (len(line) <= 80 and not any(c in line for c in "。，《")):
+        return number
+    return number if line.startswith(number.printed) or number_title(line, number, end) else None
 
 
 def _find_garbled_number(lines: tuple[str, ...], start: int) -> tuple[tuple[int, int, str] | None, int | None]:
@@ -121,28 +110,10 @@ def _find_garbled_number(lines: tuple[str, ...], start: int) -> tuple[tuple[int,
     return None, None
 
 
-def _find_title(lines: tuple[str, ...], start: int, number_line: int | None) -> tuple[int, int] | None:
-    for end in range(start, min(len(lines), start + 12)):
-        line = lines[end]
-        if end == number_line or not _title_like(line) or not TITLE_END.search(line):
-            continue
-        first = end
-        while first - 1 >= start and end - first < 3:
-            above = lines[first - 1]
-            if first - 1 == number_line or not _title_like(above) or _ISSUE_NO.match(above):
-                break
-            # an organ's name alone over a title that starts with 关于 is the 版头, not the title
-            if _ORGAN.search(above) and "关于" not in above and lines[first].startswith("关于"):
-                break
-            first -= 1
-        return first, end
-    return None
-
-
-def _find_any_number(lines: tuple[str, ...], start: int
+def _find_any_number(lines: tuple[str, ...], start: int, end: re.Pattern
                      ) -> tuple[DocNumber | None, int | None, tuple[int, int, str] | None]:
     """(发文字号, its line, None), or for a number whose 代字 OCR lost (None, its line, hint)."""
-    number, number_line = _find_number(lines, start)
+    number, number_line = _find_number(lines, start, end)
     hint = None
     if number is None:
         hint, number_line = _find_garbled_number(lines, start)
@@ -156,21 +127,30 @@ def _find_draft(lines: tuple[str, ...], start: int) -> tuple[str | None, int | N
     return None, None
 
 
-def _title_span(lines: tuple[str, ...], start: int, number_line: int | None) -> tuple[int, int] | None:
-    span = _find_title(lines, start, number_line)
+def _title_span(lines: tuple[str, ...], start: int, number_line: int | None, end: re.Pattern
+                ) -> tuple[int, int] | None:
+    span = find_title(lines, start, number_line, end)
     if span and number_line is not None and span[0] <= number_line < span[1]:
         span = (number_line + 1, span[1])   # the title starts below a 发文字号 it seemed to hold
     return span
 
 
 def _header(lines: tuple[str, ...]) -> tuple[str, ...]:
-    """发文机关标志 lines, 「文件」 removed; a 签发人 line or non-Chinese noise is not one."""
+    """发文机关标志 lines, 「文件」 removed; a 签发人 line, a line holding a 发文字号 or a sentence,
+    or non-Chinese noise is not one."""
     header = []
     for line in lines:
-        name = _HEADER_SUFFIX.sub("", line).strip()
-        if len(name) >= 2 and cjk_ratio(name) >= CJK_RATIO_MIN and not SIGNER.search(name):
+        name = HEADER_SUFFIX.sub("", line).strip()
+        if (len(name) >= 2 and cjk_ratio(name) >= CJK_RATIO_MIN and not SIGNER.search(name)
+                and not re.search(r"[《》，。：:；;,]", name) and not docnumber.PATTERN.search(name)):
             header.append(name)
     return tuple(header)
+
+
+def organ_first(header: tuple[str, ...]) -> str | None:
+    """The 发文机关 a header names: its first organ's name (a page's own title line printed above
+    it is not), else its first line."""
+    return next((line for line in header if is_organ(line)), header[0] if header else None)
 
 
 def _signer(lines: tuple[str, ...], number_line: int | None, title_start: int) -> str | None:
@@ -184,11 +164,27 @@ def _signer(lines: tuple[str, ...], number_line: int | None, title_start: int) -
     return None
 
 
-def _title(lines: tuple[str, ...], span: tuple[int, int] | None) -> tuple[str | None, str | None]:
-    """The title's text and the 文种 word it ends with."""
+def _title(lines: tuple[str, ...], start: int, number: DocNumber | None, number_line: int | None,
+           end: re.Pattern) -> tuple[tuple[int, int] | None, str | None, str | None]:
+    """(its lines, the title, the 文种 word it ends with): the first title in the head, unless the
+    发文字号's line holds one and the title found does not follow that line."""
+    span = _title_span(lines, start, number_line, end)
+    beside = number_title(lines[number_line], number, end) if number and number_line is not None else None
+    if beside and (not span or span[0] != number_line + 1):
+        return (number_line, number_line), beside, end.search(beside).group(1)
     if not span:
-        return None, None
-    return "".join(lines[span[0]: span[1] + 1]), TITLE_END.search(lines[span[1]]).group(1)
+        return None, None, None
+    text = unquote("".join(lines[span[0]: span[1] + 1]))
+    return span, text, end.search(unquote(lines[span[1]])).group(1)
+
+
+def _organ_line(lines: tuple[str, ...], start: int, stop: int, skip: tuple[int, int] | None) -> str | None:
+    """An organ's name printed alone in the head outside the title and 版头 (a page's issuer line
+    between its title and the 发文字号)."""
+    for i in range(start, min(stop, len(lines))):
+        if (skip is None or not skip[0] <= i <= skip[1]) and is_organ(lines[i]) and title_like(lines[i]):
+            return lines[i]
+    return None
 
 
 def _meeting_line(lines: tuple[str, ...], after: int, number_line: int | None
@@ -200,7 +196,7 @@ def _meeting_line(lines: tuple[str, ...], after: int, number_line: int | None
     while i < min(len(lines), after + 3):
         line = lines[i]
         found = dates.find_dates(line)
-        if _ISSUE_NO.match(line.replace(" ", "")) or i == number_line:
+        if ISSUE_NO.match(line.replace(" ", "")) or i == number_line:
             i += 1
             continue
         if found and found[0][1] >= len(line.rstrip()) - 1:
@@ -222,22 +218,27 @@ def _recipients(lines: tuple[str, ...], i: int) -> tuple[tuple[str, ...], int]:
     return (), i
 
 
-def read_head(lines: tuple[str, ...]) -> Head:
+def read_head(lines: tuple[str, ...], aliases: tuple[str, ...] = DEFAULT_ALIASES) -> Head:
+    """The head of a 公文; ``aliases`` are the title words besides the 15 文种 (rules.toml
+    [doc_types] aliases)."""
+    end = title_end(tuple(aliases))
     marks, start = _marks(lines)
-    number, number_line, hint = _find_any_number(lines, start)
+    number, number_line, hint = _find_any_number(lines, start, end)
     draft = None
     if number_line is None:
         draft, number_line = _find_draft(lines, start)
-    span = _title_span(lines, start, number_line)
+    span, title, title_word = _title(lines, start, number, number_line, end)
     title_start = span[0] if span else (number_line + 1 if number_line is not None else start)
     header_end = number_line if number_line is not None and number_line < title_start else title_start
-    title, title_word = _title(lines, span)
     # after the title: 纪要 期号 and organ/date line, the 发文字号 of a 纪要, then 主送
     meeting_organ, meeting_line, below = _meeting_line(lines, span[1] + 1 if span else title_start, number_line)
     recipients, body_start = _recipients(lines, below)
+    head_end = max(body_start, number_line + 1 if number_line is not None else 0)
     return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
                 secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
                 header=_header(lines[start:header_end]), number=number, number_line=number_line,
                 number_hint=hint, number_draft=draft, signer=_signer(lines, number_line, title_start),
                 title=title, title_lines=span, title_word=title_word, meeting_organ=meeting_organ,
-                meeting_date_line=meeting_line, recipients=recipients, body_start=body_start)
+                meeting_date_line=meeting_line, recipients=recipients, body_start=body_start,
+                organ_line=_organ_line(lines, header_end, head_end, span))
+

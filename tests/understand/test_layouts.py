@@ -5,12 +5,207 @@ be read takes no other with it."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from pipeline.understand import understand
 from pipeline.understand.docnumber import find_all, own_number
 
 
 def read(text: str, settings, *, from_ocr: bool = False):
     return understand(text.strip() + "\n", settings, from_ocr=from_ocr)
+
+
+# --- a title over several lines above its 发文字号 ---------------------------------------------
+
+@pytest.mark.parametrize("first_line,title,issuer", [
+    # an organ's name alone on the title's first line
+    ("东湖省人民政府办公厅", "东湖省人民政府办公厅关于做好2024年高校毕业生就业创业工作的通知", "东湖省人民政府办公厅"),
+    # a 转发 title: the issuer is the organ that forwards, not 「X转发Y」
+    ("东湖省人民政府办公厅转发省教育厅", "东湖省人民政府办公厅转发省教育厅关于做好2024年高校毕业生就业创业工作的通知",
+     "东湖省人民政府办公厅"),
+    # two organs: the signature printed on one line, apart, is both of them
+    ("东湖省教育厅、东湖省财政厅", "东湖省教育厅、东湖省财政厅关于做好2024年高校毕业生就业创业工作的通知",
+     "东湖省教育厅、东湖省财政厅"),
+])
+def test_a_title_above_its_number_keeps_its_first_line(settings, first_line, title, issuer):
+    signature = issuer.replace("、", "　")
+    result = read(f"""
+{first_line}
+关于做好2024年高校毕业生
+就业创业工作的通知
+东政办发〔2024〕7号
+各市人民政府：
+现就做好今年高校毕业生就业创业工作通知如下。
+{signature}
+2024年3月5日
+""", settings)
+    assert result.title == title
+    assert result.issuer == issuer
+    assert result.doc_number == "东政办发〔2024〕7号" and result.date == date(2024, 3, 5)
+
+
+def test_a_title_line_ending_in_wenjian_is_not_a_header(settings):
+    result = read("""
+东湖大学关于废止部分规范性文件
+的决定
+东大校发〔2024〕2号
+各学院、各部门：
+经研究，学校决定废止以下文件。
+东湖大学
+2024年1月8日
+""", settings)
+    assert result.title == "东湖大学关于废止部分规范性文件的决定"
+    assert result.doc_type == "决定" and result.issuer == "东湖大学"
+
+
+def test_a_printed_header_is_still_the_header(settings):
+    """GB/T 9704: 版头, 发文字号, then the title; and an organ over a 关于 title with no number."""
+    printed = read("""
+东湖大学文件
+东大校发〔2024〕6号
+关于表彰2023年度先进集体的决定
+各学院：
+经研究，决定表彰以下先进集体。
+东湖大学
+2024年1月10日
+""", settings)
+    assert printed.title == "关于表彰2023年度先进集体的决定" and printed.issuer == "东湖大学"
+    letter = read("""
+东湖大学科学技术研究院
+关于召开2024年度项目申报动员会的通知
+各学院：
+定于3月5日召开动员会。
+2024年3月1日
+""", settings)
+    assert letter.title == "关于召开2024年度项目申报动员会的通知"
+    assert letter.issuer == "东湖大学科学技术研究院"
+
+
+def test_a_reply_to_a_deputy_is_a_letter(settings):
+    """「…对…第12号建议的答复」 sent under a 函 number ([doc_types] aliases: 答复 = 函)."""
+    result = read("""
+东湖省人民政府办公厅对省人大
+二次会议第12号建议的答复
+东政办函〔2024〕15号
+张三代表：
+你提出的建议收悉，现答复如下：
+东湖省人民政府办公厅
+2024年7月1日
+""", settings)
+    assert result.doc_type == "函" and result.title == "东湖省人民政府办公厅对省人大二次会议第12号建议的答复"
+    assert result.issuer == "东湖省人民政府办公厅"
+
+
+def test_a_title_with_a_bracketed_note(settings):
+    result = read("""
+2024年党政联席会议纪要(第四次)
+2024年3月23日，院长主持召开党政联席会议，研究了有关事项。
+""", settings)
+    assert result.doc_type == "纪要" and result.title == "2024年党政联席会议纪要(第四次)"
+
+
+def test_an_organ_over_a_title_naming_its_own_organ_is_not_the_title(settings):
+    result = read("""
+东湖省人民政府
+东湖省人民政府关于同意设立东湖市新区的批复
+东政函〔2024〕8号
+东湖市人民政府：
+同意设立东湖市新区。
+2024年2月1日
+""", settings)
+    assert result.title == "东湖省人民政府关于同意设立东湖市新区的批复"
+    assert result.issuer == "东湖省人民政府"
+
+
+def test_a_page_issuer_line_under_the_page_title_is_the_issuer(settings):
+    result = read("""
+某市政务公开工作实施细则
+东湖省某市人民政府办公室
+关于印发某市政务公开工作实施细则的通知
+( 某府办发〔2003〕37号 )
+市政府各部门：
+现将实施细则印发给你们，请遵照执行。
+二OO三年十二月四日
+""", settings)
+    assert result.title == "关于印发某市政务公开工作实施细则的通知"
+    assert result.issuer == "东湖省某市人民政府办公室"
+    assert result.doc_number == "某府办发〔2003〕37号" and result.date == date(2003, 12, 4)
+
+
+# --- a long title ------------------------------------------------
+
+LONG_TITLE = ("东湖大学关于转发《东湖省教育厅关于转发〈教育部办公厅关于做好2024年普通高等学校"
+              "招生工作和少数民族预科班招生工作的通知〉的通知》的通知")
+
+
+def test_a_one_line_title_longer_than_sixty_characters_is_a_title(settings):
+    assert len(LONG_TITLE) > 60
+    result = read(f"""
+{LONG_TITLE}
+东大校发〔2024〕11号
+各学院：
+现将通知转发给你们，请遵照执行。
+东湖大学
+2024年4月2日
+""", settings)
+    assert result.title == LONG_TITLE and result.doc_type == "通知"
+    assert result.issuer == "东湖大学" and result.date == date(2024, 4, 2)
+
+
+def test_a_long_sentence_is_no_title(settings):
+    sentence = "现将省教育厅" + "关于做好招生工作" * 8 + "的通知"
+    result = read(f"""
+东湖大学
+{sentence}转发给你们,请遵照执行的通知
+""", settings)
+    assert result.title != sentence
+
+
+# --- the 文号 and the title on one line --------------------------------------------------------
+
+def test_a_web_header_line_gives_the_title_and_a_number_without_its_end(settings):
+    result = read("""
+东湖省人民政府关于同意设立东湖市新区的批复 东政函〔2024〕8号 东湖省人民政府 2024年2月1日 |
+东湖市人民政府：
+你市《关于设立东湖市新区的请示》收悉。现批复如下：同意设立东湖市新区。
+东湖省人民政府
+2024年2月1日
+""", settings)
+    assert result.doc_number == "东政函〔2024〕8号"
+    assert result.title == "东湖省人民政府关于同意设立东湖市新区的批复" and result.doc_type == "批复"
+    assert result.references == ()
+
+
+def test_a_number_followed_by_its_bracketed_title(settings):
+    result = read("""
+东大办发〔2022〕5号（2022年第3次校长办公会议纪要）
+2022年3月23日，校长主持召开校长办公会议，研究了有关事项。
+会议决定，由党政办公室做好后续工作。
+""", settings)
+    assert result.doc_number == "东大办发〔2022〕5号"
+    assert result.title == "2022年第3次校长办公会议纪要" and result.doc_type == "纪要"
+    assert result.date is None       # the meeting's day in a sentence is no 成文日期
+
+
+@pytest.mark.parametrize("line,title", [
+    ("东大办发〔2016〕26号《东湖大学关于印发〈2016年信息公开工作要点〉的通知》",
+     "东湖大学关于印发〈2016年信息公开工作要点〉的通知"),
+    ("东湖大学印发《关于加强教职工考勤管理的实施意见》的通知(东大办发〔2016〕26号)",
+     "东湖大学印发《关于加强教职工考勤管理的实施意见》的通知"),
+])
+def test_a_quoted_title_beside_its_number(settings, line, title):
+    result = read(f"""
+{line}
+各学院：
+现印发给你们，请认真贯彻落实。
+东湖大学
+2016年5月28日
+""", settings)
+    assert result.doc_number == "东大办发〔2016〕26号"
+    assert result.title == title and result.doc_type == "通知"
+    assert result.issuer == "东湖大学" and result.date == date(2016, 5, 28)
 
 
 def test_a_title_is_not_glued_into_a_number(settings):
