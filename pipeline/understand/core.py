@@ -102,11 +102,20 @@ def _find_doc_type(d: _Draft) -> None:
 
 
 def _find_issuer(d: _Draft) -> None:
-    """发文机关 (a non-公文: the unit its page names); in OCR text only, put right by the list of
-    senders."""
-    d.issuer = _document_issuer(d) if d.is_document else d.other.issuer
+    """发文机关 (a non-公文: the unit its page names, and what a 公文's head or signature says);
+    in OCR text only, put right by the list of senders."""
+    if d.is_document:
+        d.issuer = _document_issuer(d)
+    else:
+        d.issuer = next((x for x in _other_first(d, d.other.issuer, _document_issuer(d)) if x), None)
     if d.issuer and d.from_ocr:
         _correct_issuer(d)
+
+
+def _other_first(d: _Draft, page, document) -> tuple:
+    """A text read as no 公文 is taken for what its page states first, unless it carries a
+    发文字号: then it is a 公文 whose title was not read, and its head and signature say more."""
+    return (document, page) if d.head.number else (page, document)
 
 
 def _document_issuer(d: _Draft) -> str | None:
@@ -176,7 +185,10 @@ def _find_dates(d: _Draft) -> None:
     """成文日期, and the deadlines the body sets. A date printed without its year takes the year
     of the document's date (成文日期, else 印发日期; the first such day on or after it), else of
     the day of receipt (kept when already past), else of the 发文字号."""
-    d.written = d.tail.date if d.is_document else d.other.date
+    if d.is_document:
+        d.written = d.tail.date
+    else:
+        d.written = next((x for x in _other_first(d, d.other.date, d.tail.date) if x), None)
     own_date = d.written or d.tail.printed_date
     base = own_date or d.today or (date(d.number.year, 1, 1) if d.number else None)
     d.deadlines = deadline.find(d.body, base, d.rules, roll=own_date is not None or d.today is None)

@@ -14,6 +14,7 @@ from datetime import date
 
 from pipeline.understand import dates
 from pipeline.understand.head import cjk_ratio, split_names
+from pipeline.understand.title import is_organ
 
 ATTACHMENT = re.compile(r"^附\s*件\s*\d{0,2}\s*[：:]\s*(?:\d+\s*[.．、]\s*)?(.+)$")
 ATTACHMENT_MORE = re.compile(r"^\d+\s*[.．、]\s*(\S.*)$")
@@ -27,7 +28,11 @@ ADOPTED = re.compile(r"^[（(].*通过[）)]?$")     # a 决议's or 纪要's �
 _SEAL_NOISE = re.compile(r"^\s*[^\s\d，。；：:,;、（(至到起前后止以内上下中晚早]{1,2}\s*$")
 _SENTENCE = re.compile(r"[，。；：:,;、]")
 _SUFFIX_OK = re.compile(r"^\s*$|^\s*[（(]\s*(?:联系人|此件|此页|附注)|^\s*(?:抄\s*送|分\s*送|主\s*送)")
-_ORGAN_LINE = re.compile(r"^[^\d，。：:；;、]{2,40}$")
+_ORGAN_LINE = re.compile(r"^[^\d，。：:；;、,.;《》]{2,40}$")
+_SENTENCE_END = re.compile(r"[。！？!?]\s*")
+SIGNING_UNITS_MAX = 4
+# a date line the page lost 年, 月 and 日 from: 「2025114」, 「20251104」
+_DIGITS_DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<md>\d{3,4})$")
 # what may follow the 成文日期: 附注, 版记, an attachment page, nothing
 _AFTER_SIGNATURE = re.compile(r"^[（(]|^(?:抄\s*送|分\s*送|主\s*送|附\s*件\s*\d{0,2}$)|印\s*发$")
 
@@ -57,10 +62,10 @@ def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | 
     total = len(lines)
     scan = _scan_dates(lines, body_start)
     line_no, start, value, kind = _pick_date(lines, scan, meeting_date_line)
-    signature = _signature(lines, line_no, start, body_start) if kind == "署名" else None
+    signature, signed_from = _signature(lines, line_no, start, body_start) if kind == "署名" else (None, None)
     end_of_body = line_no if line_no is not None else total
-    if kind == "署名" and signature and not lines[line_no][:start].strip():
-        end_of_body = line_no - 1          # the 署名 line above the date is not body text
+    if signature and signed_from < line_no:
+        end_of_body = signed_from          # the 署名 lines above the date are not body text
     attachments, first_attachment = _attachments(lines, body_start)
     if first_attachment is not None:
         end_of_body = min(end_of_body, first_attachment)
@@ -77,12 +82,13 @@ class _DateScan:
     adopted: tuple[int, date] | None = None     # the first 「（…通过）」 line and its date
     printed_date: date | None = None
     printed_by: str | None = None
+    body_start: int = 0
 
 
 def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
     """Every date below the title that may be the 成文日期, the 通过 date, and the 印发 date."""
     total = len(lines)
-    scan = _DateScan()
+    scan = _DateScan(body_start=body_start)
     for i in range(body_start, total):
         line = lines[i]
         if (note := _adopted(lines, i)) and (d := dates.find_dates(note, ocr=True)):
@@ -96,13 +102,22 @@ def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
                     by = prefix.strip()
                     scan.printed_by = by if by and cjk_ratio(by) >= 0.7 else None
                 continue
-            if _SENTENCE.search(prefix) or len(prefix.strip()) > 24:
+            if (_SENTENCE.search(prefix) or len(prefix.strip()) > 24) and not _signed_after_text(prefix, suffix):
                 continue
             if not (_SUFFIX_OK.match(suffix) or _SEAL_NOISE.match(suffix)
                     or (dates.find_dates(suffix, ocr=True) and not re.match(r"\s*[至到—\-~～]", suffix))):
                 continue
             scan.candidates.append((i, start, value))
     return scan
+
+
+def _signed_after_text(prefix: str, suffix: str) -> bool:
+    """A signature and date glued after the last sentence of a line (a page that flattened the
+    document onto one line: 「…度过节日假期。 国务院办公厅 2022年12月8日」)."""
+    parts = _SENTENCE_END.split(prefix)
+    unit = parts[-1].strip()
+    return (not suffix.strip() and len(parts) > 1 and 2 <= len(unit) <= 24 and not _SENTENCE.search(unit)
+            and cjk_ratio(unit) >= 0.7)
 
 
 def _adopted(lines: tuple[str, ...], i: int) -> str | None:
@@ -132,20 +147,48 @@ def _pick_date(lines: tuple[str, ...], scan: _DateScan, meeting_date_line: int |
     if scan.adopted:
         (line_no, value) = scan.adopted
         return line_no, 0, value, "通过"
+    if (digits := _digits_date_line(lines, scan.body_start)) is not None:
+        return digits[0], 0, digits[1], "署名"
     return None, 0, None, None
 
 
-def _signature(lines: tuple[str, ...], line_no: int, start: int, body_start: int) -> str | None:
-    """署名: before the date on its line, else the organ's name on the line above."""
-    before = lines[line_no][:start].strip()
+def _digits_date_line(lines: tuple[str, ...], body_start: int) -> tuple[int, date | None] | None:
+    """(line, date) of a date line whose 年, 月 and 日 the page lost (「2025114」), among the last
+    lines: it still ends the signature block. Its date is the one reading of the digits that is
+    a day (20251104; 2025131 is 1月31日), else unknown (2025114: 1月14日 or 11月4日)."""
+    for i in range(len(lines) - 1, max(body_start, len(lines) - 4) - 1, -1):
+        if m := _DIGITS_DATE.match(lines[i].strip()):
+            year, md = int(m.group("y")), m.group("md")
+            days = {d for cut in (len(md) - 2, len(md) - 1)     # month of one or two digits, day after it
+                    if 1 <= cut <= 2 and (d := dates.make(year, int(md[:cut]), int(md[cut:])))}
+            return i, days.pop() if len(days) == 1 else None
+    return None
+
+
+def _signature(lines: tuple[str, ...], line_no: int, start: int, body_start: int) -> tuple[str | None, int]:
+    """署名 and its first line: before the date on its line (after the last sentence, when a page
+    flattened the document onto one line), else the signing units on the lines above, all of
+    them in order, joined with 、 (「党政办公室」 over 「后勤服务保障部」)."""
+    before = _SENTENCE_END.split(lines[line_no][:start])[-1].strip()
     before = re.sub(r"^[^\u4e00-\u9fff]+", "", before)
     if len(before) >= 2 and cjk_ratio(before) >= 0.7:
-        return before
-    if line_no > body_start:
-        above = re.sub(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$", "", lines[line_no - 1])
-        if _ORGAN_LINE.match(above) and cjk_ratio(above) >= 0.7 and not above.startswith("附件"):
-            return above
-    return None
+        return before, line_no
+    units: list[str] = []
+    i = line_no - 1
+    while i >= body_start and len(units) < SIGNING_UNITS_MAX and (unit := _signing_unit(lines[i], first=not units)):
+        units.insert(0, unit)
+        i -= 1
+    return ("、".join(units) or None), i + 1
+
+
+def _signing_unit(line: str, *, first: bool) -> str | None:
+    """A line of the 署名: the line nearest the date is a short Chinese name, stray marks around it
+    dropped (a unit the organ list does not know); a line above it only an organ's name alone
+    (never the end of a sentence: 「…报党委组织部。」)."""
+    name = re.sub(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$", "", line)
+    if not _ORGAN_LINE.match(name) or cjk_ratio(name) < 0.7 or name.startswith("附件"):
+        return None
+    return name if first or (name == line.strip() and is_organ(name)) else None
 
 
 def _attachments(lines: tuple[str, ...], body_start: int) -> tuple[tuple[str, ...], int | None]:

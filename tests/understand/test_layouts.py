@@ -163,6 +163,27 @@ def test_a_long_sentence_is_no_title(settings):
     assert result.title != sentence
 
 
+def test_no_title_takes_no_issuer_or_date_with_it(settings):
+    """The title is unreadable: the 公文's 版头, number, signature and date are still read, even
+    with an attachment after the signature."""
+    result = read("""
+东湖大学教务处
+东大教〔2024〕5号
+关于■■▲ ▲▲ ▲■
+各学院：
+请各学院按时完成期中教学检查。
+东湖大学教务处
+2024年6月3日
+附件
+期中教学检查安排表
+序号  学院  检查时间  检查地点
+1  化学化工学院  6月10日  化学楼
+2  物理学院  6月11日  物理楼
+""", settings)
+    assert result.doc_number == "东大教〔2024〕5号"
+    assert result.issuer == "东湖大学教务处" and result.date == date(2024, 6, 3)
+
+
 # --- the 文号 and the title on one line --------------------------------------------------------
 
 def test_a_web_header_line_gives_the_title_and_a_number_without_its_end(settings):
@@ -208,6 +229,16 @@ def test_a_quoted_title_beside_its_number(settings, line, title):
     assert result.issuer == "东湖大学" and result.date == date(2016, 5, 28)
 
 
+def test_a_document_flattened_onto_one_line(settings):
+    result = read("""
+东湖大学关于2023年部分节假日安排的通知
+东大办发〔2022〕16号各学院、各部门: 经学校研究,现将2023年元旦放假安排通知如下。 一、元旦:2022年12月31日\
+至2023年1月2日放假调休,共3天。 节假日期间,各单位要妥善安排好值班和安全工作。 东湖大学办公室 2022年12月8日
+""", settings)
+    assert result.doc_number == "东大办发〔2022〕16号" and result.references == ()
+    assert result.date == date(2022, 12, 8) and result.issuer == "东湖大学办公室"
+
+
 def test_a_title_is_not_glued_into_a_number(settings):
     assert own_number("国务院关于同意设立某市的批复国函〔1998〕60号", in_head=True).canonical == "国函〔1998〕60号"
     assert own_number("关于征求意见的函东大函〔2026〕1号", in_head=True).canonical == "东大函〔2026〕1号"
@@ -216,6 +247,41 @@ def test_a_title_is_not_glued_into_a_number(settings):
     assert own_number("校长办公会议纪要〔2026〕3号").canonical == "校长办公会议纪要〔2026〕3号"
     cited = [n.canonical for _, n in find_all("按照关于设立某市的批复国函〔1998〕60号执行")]
     assert cited == ["国函〔1998〕60号"]
+
+
+# --- several signing units -------------------------------------------------------------
+
+NOTICE = """
+关于开展办公用房清查登记的通知
+各学院、各部门：
+为统筹调配办公用房，现将清查登记有关事宜通知如下。
+请各单位于11月7日前反馈。
+{signature}
+{date}
+"""
+
+
+@pytest.mark.parametrize("date_line,written", [
+    ("2025年11月4日", date(2025, 11, 4)),
+    ("20251104", date(2025, 11, 4)),   # the page lost 年, 月 and 日: one reading
+    ("2025114", None),                 # 1月14日 or 11月4日: the units are still read
+])
+def test_signing_units_on_separate_lines_are_all_the_issuer(settings, date_line, written):
+    result = read(NOTICE.format(signature="党政办公室\n后勤服务保障部", date=date_line), settings)
+    assert result.issuer == "党政办公室、后勤服务保障部"
+    assert result.date == written
+
+
+def test_a_wrapped_sentence_above_the_signature_is_no_unit(settings):
+    result = read("""
+关于做好干部档案审核工作的通知
+各二级党委：
+请于12月3
+1日前将审核情况报党委组织部
+中共东湖大学委员会组织部
+2026年11月18日
+""", settings)
+    assert result.issuer == "中共东湖大学委员会组织部"
 
 
 # --- brackets as printed -----------------------------------------------------------------
