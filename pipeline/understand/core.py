@@ -21,6 +21,7 @@ from pipeline.understand.deadline import Deadline
 from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
 from pipeline.understand.head import Head, cjk_ratio, organ_first, read_head
+from pipeline.understand.ling import signer as ling_signer
 from pipeline.understand.model import Understanding
 from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
@@ -62,6 +63,7 @@ class _Draft:
     doc_type: str = OTHER_TYPE
     body: str = ""                     # the body as sentences (``flow``), without 版头 and 版记
     issuer: str | None = None
+    signer: str | None = None          # 签发人; a 令's signing leader
     corrections: tuple[str, ...] = ()  # 初审 notes on values corrected from the rules' lists
     number: DocNumber | None = None
     is_own: bool = False
@@ -110,6 +112,9 @@ def _find_issuer(d: _Draft) -> None:
         d.issuer = next((x for x in _other_first(d, d.other.issuer, _document_issuer(d)) if x), None)
     if d.issuer and d.from_ocr:
         _correct_issuer(d)
+    d.signer = d.head.signer
+    if d.signer is None and d.doc_type == "命令":
+        d.signer = ling_signer(d.tail.signature, d.rules.signer_posts)   # 「总理　李鹏」: 李鹏
 
 
 def _other_first(d: _Draft, page, document) -> tuple:
@@ -160,10 +165,12 @@ def _find_doc_number(d: _Draft) -> None:
 
 
 def _find_references(d: _Draft) -> None:
-    """The 发文字号 the text cites, in order, without its own."""
+    """The 发文字号 the text cites, in order, without its own (a 令号 「政府令〔2010〕第15号」 is
+    recorded as printed, and is still its own without the 第)."""
     references: list[str] = []
+    own = {d.number.canonical, docnumber.canonical(d.number.printed)} if d.number else set()
     for _pos, cited in docnumber.find_all(d.doc.flat, d.doc.offsets):
-        if (d.number is None or cited.canonical != d.number.canonical) and cited.canonical not in references:
+        if cited.canonical not in own and cited.canonical not in references:
             references.append(cited.canonical)
     d.references = tuple(references)
 
@@ -190,7 +197,7 @@ def _find_dates(d: _Draft) -> None:
     else:
         d.written = next((x for x in _other_first(d, d.other.date, d.tail.date) if x), None)
     own_date = d.written or d.tail.printed_date
-    base = own_date or d.today or (date(d.number.year, 1, 1) if d.number else None)
+    base = own_date or d.today or (date(d.number.year, 1, 1) if d.number and d.number.year else None)
     d.deadlines = deadline.find(d.body, base, d.rules, roll=own_date is not None or d.today is None)
 
 
@@ -237,7 +244,7 @@ def _review(d: _Draft) -> None:
     head = d.head
     found = initial_review.collect(
         doc_type=d.doc_type, number_problems=d.number.problems if d.number else (), is_own=d.is_own,
-        signer=head.signer, has_date=d.written is not None, secrecy=head.secrecy,
+        signer=d.signer, has_date=d.written is not None, secrecy=head.secrecy,
         secrecy_period=head.secrecy_period, copy_no=head.copy_no, title=d.title, body=d.body,
         weekday_problems=tuple(x.weekday_mismatch for x in d.deadlines if x.weekday_mismatch),
         rules=d.rules)
@@ -275,7 +282,7 @@ def _understanding(d: _Draft) -> Understanding:
         secrecy_period=head.secrecy_period,
         copy_no=head.copy_no,
         urgency=head.urgency,
-        signer=head.signer,
+        signer=d.signer,
         recipients=d.recipients,
         attachments=tail.attachments,
         contact=tail.contact,

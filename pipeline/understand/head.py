@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.vocab import SECRECY_LEVELS, URGENCY_WORDS
 from pipeline.understand import dates, docnumber
 from pipeline.understand.docnumber import DocNumber
+from pipeline.understand.ling import Ling, find_ling, organ_above
 from pipeline.understand.title import (DEFAULT_ALIASES, HEADER_SUFFIX, ISSUE_NO, find_title, is_organ,
                                        number_title, title_end, title_like, unquote)
 
@@ -223,6 +224,8 @@ def read_head(lines: tuple[str, ...], aliases: tuple[str, ...] = DEFAULT_ALIASES
     [doc_types] aliases)."""
     end = title_end(tuple(aliases))
     marks, start = _marks(lines)
+    if ling := find_ling(lines, start):
+        return _ling_head(lines, marks, start, ling)
     number, number_line, hint = _find_any_number(lines, start, end)
     draft = None
     if number_line is None:
@@ -242,3 +245,12 @@ def read_head(lines: tuple[str, ...], aliases: tuple[str, ...] = DEFAULT_ALIASES
                 meeting_date_line=meeting_line, recipients=recipients, body_start=body_start,
                 organ_line=_organ_line(lines, header_end, head_end, span))
 
+
+def _ling_head(lines: tuple[str, ...], marks: dict, start: int, ling: Ling) -> Head:
+    """The head of a 令: its organ, 令号 and the regulation it promulgates."""
+    organ = ling.organ or organ_above(lines, start, ling.line)
+    return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
+                secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
+                header=(organ,) if organ else (), number=ling.number, number_line=ling.last,
+                title=ling.title, title_lines=(ling.line, ling.last), title_word="令",
+                body_start=ling.last + 1)

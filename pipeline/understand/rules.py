@@ -78,6 +78,10 @@ class _Deadline(_Table):
     attendance: list[str] = []
 
 
+class _Ling(_Table):
+    signer_posts: list[str] = []
+
+
 class _Awaits(_Table):
     reply_words: list[str] = []
     reply_phrases: list[str] = []
@@ -144,6 +148,7 @@ class _RulesFile(_Table):
     retention: _Retention
     checks: _Checks
     awaits: _Awaits = _Awaits()
+    ling: _Ling = _Ling()
     senders: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
@@ -226,6 +231,7 @@ class Rules:
     report_request_re: re.Pattern
     matter_verb_re: re.Pattern
     reply_request_re: re.Pattern
+    signer_posts: tuple[str, ...]
     senders: Mapping[str, tuple[str, ...]]
     sources: tuple[str, ...]
 
@@ -267,6 +273,7 @@ def _compile(raw: _RulesFile, university: str, own_names: tuple[str, ...],
         report_request_re=_alternation(raw.checks.report_requests, flexible_comma=True),
         matter_verb_re=_alternation(raw.checks.matter_verbs),
         reply_request_re=_reply_request(raw.awaits),
+        signer_posts=tuple(raw.ling.signer_posts),
         senders=MappingProxyType({name.replace("{university}", university): tuple(codes)
                                   for name, codes in raw.senders.items()}),
         sources=sources,

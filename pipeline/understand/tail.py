@@ -24,6 +24,9 @@ CC = re.compile(r"^(?:抄\s*送|分\s*送)\s*[:：]\s*(.+?)[。.]?$")
 MAIN_TO = re.compile(r"^主\s*送\s*[:：]\s*(.+?)[。.]?$")
 PRINTED = re.compile(r"^\s*印\s*发")
 ADOPTED = re.compile(r"^[（(].*通过[）)]?$")     # a 决议's or 纪要's 题注, its bracket lost to OCR or not
+# a history note under a regulation's title: 「（2003年5月9日国务院令第376号发布　根据…修订）」; its dates
+# are the regulation's, not the document's
+HISTORY_NOTE = re.compile(r"^[（(][^（）()]*?(?:发布|公布|施行|修订|修正|废止)")
 # what a seal printed over the date line leaves after it in OCR text: 「2026年3月9日期」, 「…日印」
 _SEAL_NOISE = re.compile(r"^\s*[^\s\d，。；：:,;、（(至到起前后止以内上下中晚早]{1,2}\s*$")
 _SENTENCE = re.compile(r"[，。；：:,;、]")
@@ -94,6 +97,8 @@ def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
         if (note := _adopted(lines, i)) and (d := dates.find_dates(note, ocr=True)):
             scan.adopted = scan.adopted or (i, d[0][2])
             continue
+        if HISTORY_NOTE.match(line):
+            continue
         for start, end, value in dates.find_dates(line, ocr=True):
             prefix, suffix = line[:start], line[end:]
             if PRINTED.match(suffix) or _printed_like(prefix, i, total, body_start):
@@ -104,11 +109,18 @@ def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
                 continue
             if (_SENTENCE.search(prefix) or len(prefix.strip()) > 24) and not _signed_after_text(prefix, suffix):
                 continue
-            if not (_SUFFIX_OK.match(suffix) or _SEAL_NOISE.match(suffix)
-                    or (dates.find_dates(suffix, ocr=True) and not re.match(r"\s*[至到—\-~～]", suffix))):
+            if not (_SUFFIX_OK.match(suffix) or _SEAL_NOISE.match(suffix) or _date_follows(suffix)):
                 continue
             scan.candidates.append((i, start, value))
     return scan
+
+
+def _date_follows(suffix: str) -> bool:
+    """Another date after the date on its line, OCR having glued two lines (「2026年11月20日
+    东湖大学教务处 2026年11月21日印发」): not a range (至, —), not a date later in a sentence
+    (「2024年3月1日省人民政府常务会议通过，…自2024年5月1日起施行」)."""
+    found = dates.find_dates(suffix, ocr=True)
+    return bool(found) and not re.match(r"\s*[至到—\-~～]", suffix) and not _SENTENCE.search(suffix[:found[0][0]])
 
 
 def _signed_after_text(prefix: str, suffix: str) -> bool:

@@ -134,7 +134,7 @@ def test_a_page_issuer_line_under_the_page_title_is_the_issuer(settings):
     assert result.doc_number == "某府办发〔2003〕37号" and result.date == date(2003, 12, 4)
 
 
-# --- a long title ------------------------------------------------
+# --- a long title; a field that cannot be read ------------------------------------------------
 
 LONG_TITLE = ("东湖大学关于转发《东湖省教育厅关于转发〈教育部办公厅关于做好2024年普通高等学校"
               "招生工作和少数民族预科班招生工作的通知〉的通知》的通知")
@@ -247,6 +247,69 @@ def test_a_title_is_not_glued_into_a_number(settings):
     assert own_number("校长办公会议纪要〔2026〕3号").canonical == "校长办公会议纪要〔2026〕3号"
     cited = [n.canonical for _, n in find_all("按照关于设立某市的批复国函〔1998〕60号执行")]
     assert cited == ["国函〔1998〕60号"]
+
+
+# --- the 令 ------------------------------------------------------------------------------
+
+DECREE = """
+东湖省人民政府令
+第12号
+《东湖省高等学校安全管理办法》已经2024年3月1日省人民政府第20次常务会议通过，现予公布，自2024年5月1日起施行。
+省长　张三丰
+2024年3月8日
+东湖省高等学校安全管理办法
+（2003年5月9日东湖省人民政府令第3号发布　根据2024年3月8日东湖省人民政府令第12号修订）
+第一条　为了加强高等学校安全管理，制定本办法。
+"""
+
+
+def test_a_decree(settings):
+    result = read(DECREE, settings)
+    assert result.doc_type == "命令" and result.doc_number == "第12号"
+    assert result.issuer == "东湖省人民政府"          # the organ of its header, not the leader
+    assert result.signer == "张三丰"
+    assert result.title == "东湖省高等学校安全管理办法"
+    assert result.date == date(2024, 3, 8)          # under the signature, not the history note's
+
+
+def test_a_history_note_is_not_the_decree_date(settings):
+    """Without a date under the signature, neither the history note's dates nor the meeting's
+    day in the promulgating sentence is the 成文日期."""
+    result = read(DECREE.replace("2024年3月8日\n", ""), settings)
+    assert result.date is None and result.issuer == "东湖省人民政府"
+
+
+@pytest.mark.parametrize("text,number,title", [
+    # 令号 on the header line, in brackets; the regulation's title printed under the date
+    ("东湖市人民政府令(第30号)\n2019年4月1日市人民政府第3次常务会议审议通过，现予发布，自2019年5月1日起施行。\n"
+     "2019年4月8日\n东湖市校园周边秩序管理办法\n第一条　为了维护校园周边秩序，制定本办法。",
+     "第30号", "东湖市校园周边秩序管理办法"),
+    # 令号 glued to the header; the title printed above it
+    ("东湖市校园周边秩序管理办法\n东湖市人民政府令第31号\n"
+     "2019年4月1日市人民政府第3次常务会议审议通过，现予发布，自2019年5月1日起施行。\n2019年4月8日",
+     "第31号", "东湖市校园周边秩序管理办法"),
+])
+def test_decree_numbers_and_titles_as_printed(settings, text, number, title):
+    result = read(text, settings)
+    assert result.doc_type == "命令" and result.doc_number == number and result.title == title
+    assert result.issuer == "东湖市人民政府" and result.date == date(2019, 4, 8)
+
+
+def test_a_decree_number_with_a_code_names_no_organ(settings):
+    """「政府令〔2021〕第7号」: a 代字 and a year, kept as printed; the organ's name printed above
+    stands in for the issuer; a post with no name gives no signer."""
+    result = read("""
+东湖市实验室安全管理规定
+东湖市人民政府
+东湖市实验室安全管理规定
+政府令〔2021〕第7号
+《东湖市实验室安全管理规定》已经2021年6月2日市政府第9次常务会议通过，现予公布，自2021年8月1日起施行。
+市长
+二〇二一年六月十日
+""", settings)
+    assert result.doc_number == "政府令〔2021〕第7号" and result.references == ()
+    assert result.issuer == "东湖市人民政府" and result.signer is None
+    assert result.date == date(2021, 6, 10) and result.title == "东湖市实验室安全管理规定"
 
 
 # --- several signing units -------------------------------------------------------------
