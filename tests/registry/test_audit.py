@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from registry import audit
 from registry.db import connect
-from registry.records import Intake, register, void
+from registry.corrections import void
+from registry.records import Intake, register
 
 
 def _populate(settings, count: int = 5):

@@ -15,7 +15,8 @@ from core.errors import InvalidValue
 from registry import audit
 from registry.db import connect
 from registry.models import Document
-from registry.records import Intake, register, void
+from registry.corrections import void
+from registry.records import Intake, register
 
 WORKER = Path(__file__).with_name("register_many.py")
 
