@@ -86,9 +86,11 @@ def test_once_registers_recognises_duplicates_and_quarantines(tmp_path):
     wenshu(data, "audit", "verify")
 
     status = json.loads(wenshu(data, "status", "--json").stdout)
+    [quarantined] = status.pop("quarantine")
     assert status == {"waiting": 0, "waiting_inbox": 0, "waiting_outbox": 0, "in_progress": 0,
                       "registered_today": 5, "duplicates_today": 1, "quarantined_today": 1,
                       "quarantined": 1, "duplicates": 1}
+    assert quarantined["file"].endswith("/坏文件.pdf") and "损坏" in quarantined["reason"]
 
 
 def test_status_counts_waiting_files(tmp_path):
