@@ -22,6 +22,7 @@ from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
 from pipeline.understand.head import Head, cjk_ratio, organ_first, read_head
 from pipeline.understand.ling import signer as ling_signer
+from pipeline.understand.title import is_organ
 from pipeline.understand.model import Understanding
 from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
@@ -134,7 +135,13 @@ def _document_issuer(d: _Draft) -> str | None:
     if signature and prefix and "、" in prefix and prefix.replace("、", "") == signature:
         signature = prefix      # the units of a joint signature printed apart on one line
     candidates = (organ_first(head.header), head.meeting_organ, signature, prefix, head.organ_line)
-    return next((c for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+    return next((_units(c) for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+
+
+def _units(name: str) -> str:
+    """Organs printed apart on one line (「教育部　财政部」) are joined with 、."""
+    parts = re.split(r"\s{2,}", name.strip())
+    return "、".join(parts) if len(parts) > 1 and all(map(is_organ, parts)) else name
 
 
 def _correct_issuer(d: _Draft) -> None:

@@ -3,7 +3,8 @@
 Full-width digits, letters and spaces become ASCII (GONGWEN.md §2 says NFKC, but NFKC also
 rewrites 「…」 and other punctuation we want to keep, so only the ranges that matter are
 mapped). Tesseract's single spaces between Chinese characters are removed; runs of two or more
-spaces are layout (a 印发 line, a 签发人 on the 发文字号 line) and are kept. Page numbers
+spaces are layout (a 印发 line, a 签发人 on the 发文字号 line) and are kept, and so is a
+full-width space between two words. Page numbers
 (「— 3 —」) and form feeds go.
 """
 
@@ -19,6 +20,11 @@ _FULLWIDTH.update({0x3000: 0x20, 0xA0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B:
 
 CJK = r"\u3400-\u9fff"
 _CJK_GAP = re.compile(rf"(?<=[{CJK}]) (?=[{CJK}])")
+# A full-width space between two words of two characters or more is a typesetter's separator,
+# a layout gap like a tab: two organs signing on one line (「国务院办公厅　中央军委办公厅」), a post
+# and a name (「省长　张三」). Between single characters it is letter-spacing (「东　湖　大　学」)
+# and goes like any single space.
+_WORD_GAP = re.compile(rf"(?<=[{CJK}]{{2}})\u3000(?=[{CJK}]{{2}})")
 _PAGE_NO = re.compile(r"^\s*[—–\-－一]\s*\d{1,3}\s*[—–\-－一]\s*")
 _PAGE_LINE = re.compile(r"^\s*[—–\-－一]\s*\d{1,3}\s*[—–\-－一]\s*$")
 
@@ -35,7 +41,7 @@ def normalize_chars(text: str) -> str:
 
 
 def prepare(text: str) -> Doc:
-    text = normalize_chars(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n"))
+    text = normalize_chars(_WORD_GAP.sub("  ", text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")))
     lines: list[str] = []
     for raw in text.split("\n"):
         if _PAGE_LINE.match(raw):

@@ -46,6 +46,24 @@ def test_a_title_above_its_number_keeps_its_first_line(settings, first_line, tit
     assert result.doc_number == "东政办发〔2024〕7号" and result.date == date(2024, 3, 5)
 
 
+def test_organs_printed_apart_on_one_line_are_each_an_issuer(settings):
+    """A full-width space between two organs separates them; between single characters it is
+    letter-spacing (「东　湖　大　学　文　件」)."""
+    joint = read("""
+东湖省教育厅　东湖省财政厅关于做好2024年
+高校学生资助工作的通知
+东教财〔2024〕3号
+各高等学校：
+现就做好资助工作通知如下。
+东湖省教育厅　东湖省财政厅
+2024年3月1日
+""", settings)
+    assert joint.issuer == "东湖省教育厅、东湖省财政厅"
+    assert joint.title == "东湖省教育厅东湖省财政厅关于做好2024年高校学生资助工作的通知"
+    spaced = read("东　湖　大　学　文　件\n东大校发〔2024〕1号\n关于表彰先进的决定\n各学院：\n现予表彰。\n2024年1月2日", settings)
+    assert spaced.issuer == "东湖大学"
+
+
 def test_a_title_line_ending_in_wenjian_is_not_a_header(settings):
     result = read("""
 东湖大学关于废止部分规范性文件
