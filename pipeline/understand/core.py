@@ -43,7 +43,7 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     doc = prepare(form.as_document(text) or text)
     head = read_head(doc.lines, tuple(rules.aliases))
     tail = read_tail(doc.lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
-                     head.meeting_date_line)
+                     head.meeting_date_line, signed_first=head.title_word == "令")
     draft = _Draft(doc=doc, rules=rules, today=today, from_ocr=from_ocr, head=head, tail=tail)
     for step in STEPS:
         step(draft)

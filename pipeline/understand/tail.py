@@ -61,9 +61,14 @@ def _printed_like(prefix: str, index: int, total: int, body_start: int) -> bool:
     return bool(re.search(r"\S\s{3,}$", prefix)) and index >= total - 3 and index > body_start
 
 
-def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | None) -> Tail:
+def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | None, *,
+              signed_first: bool = False) -> Tail:
+    """``signed_first``: the signature comes before the rest of the text (a 令 and the regulation
+    it promulgates), so its date is the first date line."""
     total = len(lines)
     scan = _scan_dates(lines, body_start)
+    if signed_first:
+        del scan.candidates[1:]
     line_no, start, value, kind = _pick_date(lines, scan, meeting_date_line)
     signature, signed_from = _signature(lines, line_no, start, body_start) if kind == "署名" else (None, None)
     end_of_body = line_no if line_no is not None else total

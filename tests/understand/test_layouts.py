@@ -278,6 +278,10 @@ DECREE = """
 东湖省高等学校安全管理办法
 （2003年5月9日东湖省人民政府令第3号发布　根据2024年3月8日东湖省人民政府令第12号修订）
 第一条　为了加强高等学校安全管理，制定本办法。
+附件
+安全检查记录表
+检查单位
+2024年1月1日
 """
 
 
@@ -287,13 +291,13 @@ def test_a_decree(settings):
     assert result.issuer == "东湖省人民政府"          # the organ of its header, not the leader
     assert result.signer == "张三丰"
     assert result.title == "东湖省高等学校安全管理办法"
-    assert result.date == date(2024, 3, 8)          # under the signature, not the history note's
+    assert result.date == date(2024, 3, 8)          # under the signature: not the history note's, nor a form's
 
 
 def test_a_history_note_is_not_the_decree_date(settings):
     """Without a date under the signature, neither the history note's dates nor the meeting's
     day in the promulgating sentence is the 成文日期."""
-    result = read(DECREE.replace("2024年3月8日\n", ""), settings)
+    result = read(DECREE.split("附件")[0].replace("2024年3月8日\n", ""), settings)
     assert result.date is None and result.issuer == "东湖省人民政府"
 
 
