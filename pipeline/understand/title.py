@@ -29,7 +29,7 @@ NOT_TITLE = re.compile(r"[：:。；;，]|[\[【(（〔]\s*20\d{2}\s*[\]】)）�
                        r"|^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、．])")
 _LONG_NOT_TITLE = re.compile(r"[,，。；;：:！？!?]")     # a line past TITLE_MAX is a sentence if it has these
 HEADER_SUFFIX = re.compile(r"(文件|明传电报|电报)$")
-ORGAN = re.compile(r"(大学|学院|系|处|部|厅|局|委员会|办公室|研究院|研究生院|中心|工会|政府|委|办|所)$")
+ORGAN = re.compile(r"(大学|学院|系|处|部|厅|局|委员会|办公室|研究院|研究生院|中心|工会|政府|委|办|所|院|会|室|署|组|团|社|馆)$")
 ISSUE_NO = re.compile(r"^(?:〔\d{4}〕)?第\s*\d{1,4}\s*期$|^\d{4}\s*年第\s*\d{1,4}\s*期$")
 _TITLE_VERB = re.compile(r"关于|转发|批转|印发")
 _SENTENCE_MARK = re.compile(r"[，。；,;]")
@@ -84,12 +84,24 @@ def find_title(lines: tuple[str, ...], start: int, number_line: int | None, end:
     for last in range(start, min(len(lines), start + TITLE_LOOKAHEAD)):
         if last == number_line or not ending(lines[last], end):
             continue
+        last = _goes_on(lines, last, number_line, end)
         above_number = number_line is not None and number_line > last
         first = last
         while first - 1 >= start and last - first < 3 and _continues(lines, start, first, number_line, above_number):
             first -= 1
         return first, last
     return None
+
+
+def _goes_on(lines: tuple[str, ...], last: int, number_line: int | None, end: re.Pattern) -> int:
+    """The title's last line, when a line break fell after a 文种 word inside it (「…防震减灾工作
+    意见」 over 「的通知」)."""
+    for _ in range(2):
+        nxt = last + 1
+        if nxt >= len(lines) or nxt == number_line or not lines[nxt].startswith("的") or not ending(lines[nxt], end):
+            break
+        last = nxt
+    return last
 
 
 def _continues(lines: tuple[str, ...], start: int, first: int, number_line: int | None,

@@ -46,6 +46,20 @@ def test_a_title_above_its_number_keeps_its_first_line(settings, first_line, tit
     assert result.doc_number == "东政办发〔2024〕7号" and result.date == date(2024, 3, 5)
 
 
+def test_a_line_break_after_an_inner_doc_type_word(settings):
+    result = read("""
+东湖省人民政府办公厅转发省教育厅关于加强校园安全工作的意见
+的通知
+东政办发〔2024〕2号
+各市人民政府：
+现转发给你们，请认真贯彻执行。
+东湖省人民政府办公厅
+2024年2月5日
+""", settings)
+    assert result.title == "东湖省人民政府办公厅转发省教育厅关于加强校园安全工作的意见的通知"
+    assert result.doc_type == "通知"
+
+
 def test_organs_printed_apart_on_one_line_are_each_an_issuer(settings):
     """A full-width space between two organs separates them; between single characters it is
     letter-spacing (「东　湖　大　学　文　件」)."""
@@ -344,6 +358,11 @@ NOTICE = """
 {signature}
 {date}
 """
+
+
+def test_three_signing_units(settings):
+    result = read(NOTICE.format(signature="国务院\n中央军事委员会\n东湖省人民政府", date="2025年11月4日"), settings)
+    assert result.issuer == "国务院、中央军事委员会、东湖省人民政府"
 
 
 @pytest.mark.parametrize("date_line,written", [
