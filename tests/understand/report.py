@@ -3,6 +3,7 @@
     .venv/bin/python -m tests.understand.report            # the table
     .venv/bin/python -m tests.understand.report --misses   # and every disagreement
     .venv/bin/python -m tests.understand.report --set published   # real published 公文, by layout
+    .venv/bin/python -m tests.understand.report --set fresh       # issue 13's fresh batch
 
 The labelled texts and their true values are in ``labelled/`` (labels.json); the OCR'd
 entries were made once by ``make_ocr_texts.py`` and are read as saved. ``published/`` holds
@@ -22,7 +23,8 @@ from pipeline.understand import Understanding, load_rules, understand
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
 PUBLISHED = Path(__file__).resolve().parent / "published"
-SETS = {"labelled": LABELLED, "published": PUBLISHED}
+FRESH = Path(__file__).resolve().parent / "fresh"      # written after the rules, labels committed first
+SETS = {"labelled": LABELLED, "published": PUBLISHED, "fresh": FRESH}
 LAYOUTS = ("multi-line-title", "long-title", "number-and-title-one-line", "ling", "joint-signers", "ordinary")
 FIELDS = ("doc_type", "doc_number", "date", "secrecy", "urgency", "title", "issuer", "route", "deadline",
           "department", "references")
@@ -109,14 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="accuracy of pipeline.understand on the labelled set")
     parser.add_argument("--misses", action="store_true", help="list every disagreement")
     parser.add_argument("--set", dest="which", choices=sorted(SETS), default="labelled",
-                        help="labelled: the project's samples (default); published: real published 公文")
+                        help="labelled: the project's samples (default); published: real published 公文; "
+                             "fresh: a batch written after the rules (fresh/make_fresh.py)")
     args = parser.parse_args(argv)
     tallies = evaluate(SETS[args.which])
     print(table(tallies))
     if args.which == "labelled":
         print("\nOCR by engine, and the held-out batch (written after the rules, see labels.json):")
         print(table(tallies, ("rapidocr", "tesseract", "holdout")))
-    else:
+    elif args.which == "published":
         print("\nBy layout (see published/SOURCES.md):")
         print(table(tallies, LAYOUTS))
     if args.misses:
