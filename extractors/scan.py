@@ -56,16 +56,34 @@ def prepare(image: Image.Image, settings) -> tuple[Image.Image, geometry.Pose]:
 def ocr_image(image: Image.Image, settings, label: str) -> PageResult:
     prepared, pose = prepare(image, settings)
     warnings = []
-    if pose.quarter_turns:
-        warnings.append(f"{label}: turned {pose.quarter_turns * 90}° counter-clockwise ({pose.method})")
     try:
         text = ocr.recognize(prepared, settings)
+        if _turned_over(pose) and _cjk_count(text) < SECOND_OPINION_BELOW:
+            # The direction classifier votes on a few line crops and can call a whole upright page
+            # upside down (a red 版头 and a seal among the crops): read it the other way too.
+            other = ocr.recognize(prepared.transpose(Image.ROTATE_180), settings)
+            if _cjk_count(other) > _cjk_count(text):
+                text, pose = other, geometry.Pose((pose.quarter_turns + 2) % 4, pose.skew, "second reading")
     except RuntimeError as exc:
         if "timeout" not in str(exc).lower():
             raise
         # pytesseract killed tesseract after ocr.page_timeout: lose this page, not the file.
-        return PageResult("", settings.ocr.engine, (*warnings, f"{label}: OCR gave up: {exc}"))
+        return PageResult("", settings.ocr.engine, (f"{label}: OCR gave up: {exc}",))
+    if pose.quarter_turns:
+        warnings.append(f"{label}: turned {pose.quarter_turns * 90}° counter-clockwise ({pose.method})")
     return PageResult(clean(ocr_punctuation(text)), settings.ocr.engine, tuple(warnings))
+
+
+# A page turned over that reads fewer Chinese characters than this is read the other way too.
+SECOND_OPINION_BELOW = 20
+
+
+def _turned_over(pose: geometry.Pose) -> bool:
+    return pose.quarter_turns in (1, 2)  # turned 180°, alone or after a quarter turn
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
 def ocr_page(job: PageJob, settings) -> PageResult:
