@@ -22,7 +22,7 @@ from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
 from pipeline.understand.head import Head, cjk_ratio, organ_first, read_head
 from pipeline.understand.ling import signer as ling_signer
-from pipeline.understand.title import is_organ
+from pipeline.understand.title import HEADER_SUFFIX, is_organ
 from pipeline.understand.model import Understanding
 from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
@@ -31,6 +31,7 @@ from pipeline.understand.text import Doc, canonical_title, flow, prepare
 
 
 OVERDUE = "收文时已逾期"     # the deadline had passed on the day of receipt
+MISREAD_YEARS = range(1990, 2100)   # an OCR-misread year of a 成文日期 is read only within these
 
 
 def understand(text: str, settings: Settings, rules: Rules | None = None, *,
@@ -43,11 +44,21 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     doc = prepare(form.as_document(text) or text)
     head = read_head(doc.lines, tuple(rules.aliases))
     tail = read_tail(doc.lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
-                     head.meeting_date_line, signed_first=head.title_word == "令")
+                     head.meeting_date_line, signed_first=head.title_word == "令",
+                     misread_years=_misread_years(today, head) if from_ocr else None)
     draft = _Draft(doc=doc, rules=rules, today=today, from_ocr=from_ocr, head=head, tail=tail)
     for step in STEPS:
         step(draft)
     return _understanding(draft)
+
+
+def _misread_years(today: date | None, head: Head) -> range:
+    """The years an OCR'd date whose year lost or misread one numeral may be: near the day of
+    receipt (else the 发文字号's year), up to ten years before it and one after; 1990-2099."""
+    near = today.year if today else (head.number.year if head.number and head.number.year else None)
+    if near is None:
+        return MISREAD_YEARS
+    return range(max(MISREAD_YEARS.start, near - 10), min(MISREAD_YEARS.stop, near + 2))
 
 
 @dataclass(slots=True)
@@ -134,8 +145,19 @@ def _document_issuer(d: _Draft) -> str | None:
     signature = d.tail.signature
     if signature and prefix and "、" in prefix and prefix.replace("、", "") == signature:
         signature = prefix      # the units of a joint signature printed apart on one line
-    candidates = (organ_first(head.header), head.meeting_organ, signature, prefix, head.organ_line)
+    header = organ_first(head.header)
+    if header and _inside(signature, header):
+        header = None       # a body inside the 版头's organ signs with its full name
+    candidates = (header, head.meeting_organ, signature, prefix, head.organ_line)
     return next((_units(c) for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+
+
+def _inside(signature: str | None, header: str) -> bool:
+    """A 署名 that is one body inside the 版头's organ (「东湖大学化学化工学院学术委员会」 under
+    「东湖大学化学化工学院」)."""
+    organ = HEADER_SUFFIX.sub("", header)
+    return bool(signature and "、" not in signature and len(signature) > len(organ) >= 2
+                and signature.startswith(organ) and is_organ(signature))
 
 
 def _units(name: str) -> str:
@@ -256,7 +278,14 @@ def _review(d: _Draft) -> None:
         weekday_problems=tuple(x.weekday_mismatch for x in d.deadlines if x.weekday_mismatch),
         rules=d.rules)
     overdue = (OVERDUE,) if d.today and d.due and d.due.value < d.today else ()
-    d.checks = (*found, *overdue, *d.corrections)
+    d.checks = (*found, *overdue, *d.corrections, *_misread_note(d))
+
+
+def _misread_note(d: _Draft) -> tuple[str, ...]:
+    value = d.written
+    if not (d.tail.date_misread and value and value == d.tail.date):
+        return ()
+    return (f"成文日期按识别纠正：「{d.tail.date_misread}」读作{value.year}年{value.month}月{value.day}日",)
 
 
 # The recipe, in order: each step needs only what the steps before it found.

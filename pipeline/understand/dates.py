@@ -25,6 +25,12 @@ _OCR_ONE = re.compile(r"(?<=\d)[\]|lI](?=\s*[\d月])|(?<=[年\s])[\]|lI](?=\d)")
 _LOST_DAY = re.compile(rf"(?P<keep>月\s*(?:{DAY}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*)"
                        r"[^\d\s日号一二三四五六七八九十前后起止至]$")
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=\d)|(?<=\d\d)[Oo](?=\s*年)")     # 2O26年
+# what OCR reads for a Chinese numeral of a year: 上, 工, 土 for 二 or 三; 一 as a dash (a lost 一
+# or 〇 is put back by ``misread_years``)
+MISREAD = {"上": "二三", "工": "二三", "土": "二三", "士": "二三", "—": "一", "－": "一", "-": "一"}
+CN_MISREAD = re.compile(rf"(?P<y>[{_ZEROS}一二三四五六七八九{''.join(MISREAD)}]{{3,4}})\s*年\s*"
+                        r"(?P<m>十[一二]?|[一二三四五六七八九])\s*月\s*"
+                        r"(?P<d>三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
 # ISO-like dates of web pages and forms: 2026-11-18, 2026/11/18, 2026.11.18
 NUMERIC = re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d{{2}})\s*(?P<sep>[-/.])\s*(?P<m>{MONTH})\s*(?P=sep)\s*(?P<d>{DAY})(?!\d)")
 
@@ -60,6 +66,29 @@ def from_match(m: re.Match) -> date | None:
         year = cn_year(y)
         return make(year, cn_number(m.group("m")), cn_number(m.group("d"))) if year else None
     return make(int(y), int(m.group("m")), int(m.group("d")))
+
+
+def misread_years(text: str, years: range) -> set[int]:
+    """The years in ``years`` a Chinese-numeral year may be when OCR misread one numeral of it
+    (二〇上六: 2026 or 2036) or lost one (九九八: 1998)."""
+    bad = [i for i, c in enumerate(text) if c not in _CN]
+    if len(bad) > 1 or (bad and len(text) != 4) or (not bad and len(text) != 3):
+        return set()
+    if bad:
+        readings = {text[:bad[0]] + c + text[bad[0] + 1:] for c in MISREAD.get(text[bad[0]], "")}
+    else:
+        readings = {text[:i] + c + text[i:] for i in range(4) for c in "〇一"}
+    return {int("".join(str(_CN[c]) for c in r)) for r in readings} & set(years)
+
+
+def find_misread(line: str, years: range) -> tuple[int, int, date, str] | None:
+    """(start, end, date, as printed) of a Chinese-numeral date in ``line`` whose year OCR
+    misread in one numeral, when exactly one year in ``years`` results."""
+    for m in CN_MISREAD.finditer(line):
+        found = misread_years(m.group("y"), years)
+        if len(found) == 1 and (value := make(found.pop(), cn_number(m.group("m")), cn_number(m.group("d")))):
+            return m.start(), m.end(), value, m.group(0)
+    return None
 
 
 def find_dates(line: str, *, ocr: bool = False) -> list[tuple[int, int, date]]:

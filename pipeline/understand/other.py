@@ -6,7 +6,7 @@ takes nothing else with it.
 - title: the first heading-like line among the first four (short, mostly Chinese, not a
   「名称：值」 field, not a table row), after a unit's name printed alone above it;
 - issuer: a field that names the unit (来源, 主办单位, 发布单位, 销售方/销货单位 …, or 名称 under
-  销售方信息), else the unit of a dateline (「化学化工学院办公室编    2026年12月28日」), else a
+  销售方信息), else the seller printed alone above a sales heading (「销售清单」, 「发票」), else the unit of a dateline (「化学化工学院办公室编    2026年12月28日」), else a
   known body (ours or a listed sender) the title starts with;
 - date: a date field (日期, 时间, 开票日期, 发布时间 …), else a dateline.
 """
@@ -30,6 +30,8 @@ SELLER_BLOCK = re.compile(r"^(?:销售方|销货方|卖方)(?:信息)?\s*$")
 NAME_FIELD = re.compile(r"^名\s*称" + _VALUE)
 DATE_FIELD = re.compile(r"(?:开票日期|发布时间|发布日期|销售日期|填表日期|制表日期|签到时间|会议时间|日\s*期|时\s*间)"
                         r"\s*[:：]\s*(?P<value>.+)$")
+# the heading of a sales list or an invoice: the unit printed alone above it is the seller
+SALES_HEADING = re.compile(r"(?:销售|送货|发货|出库|供货)(?:清单|单)|发票|收据|报价单|结算单")
 _FIELD = re.compile(r"^[^：:]{1,8}[：:]")
 _COLUMNS = re.compile(r"\S\s{2,}\S")          # a table row, cells apart: 「序号  品名  数量」
 _DATELINE_UNIT = re.compile(r"^(?P<unit>[^\d，。：:；;、]{2,40}?)\s*(?:编印|编|主办|印发|制)?\s*$")
@@ -44,8 +46,8 @@ class Other:
 
 
 def read_other(lines: tuple[str, ...], rules: Rules) -> Other:
-    title = _title(lines)
-    return Other(title=title, issuer=_issuer(lines, title, rules), date=_date(lines))
+    title, seller = _title(lines)
+    return Other(title=title, issuer=_issuer(lines, title, rules, seller), date=_date(lines))
 
 
 def _heading_like(line: str) -> bool:
@@ -53,16 +55,17 @@ def _heading_like(line: str) -> bool:
             and cjk_ratio(line) >= 0.5)
 
 
-def _title(lines: tuple[str, ...]) -> str | None:
-    """The first heading-like line; a unit's name alone over a heading (「某某科技有限公司」 over
-    「销售清单」) is joined to it."""
+def _title(lines: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(title, seller): the first heading-like line; a unit's name alone over a heading
+    (「某某科技有限公司」 over 「2026年秋季学期签到表」) is joined to it, except over a sales
+    heading (「销售清单」, 「增值税普通发票」), whose unit is the seller and not the title's."""
     for i, line in enumerate(lines[:EDGE_LINES]):
         if _heading_like(line):
             following = lines[i + 1] if i + 1 < len(lines) else ""
             if plausible(line) and _heading_like(following) and not dates.find_dates(following):
-                return line + following
-            return line
-    return None
+                return (following, line) if SALES_HEADING.search(following) else (line + following, None)
+            return line, None
+    return None, None
 
 
 def _datelines(lines: tuple[str, ...]):
@@ -93,8 +96,8 @@ def _title_issuer(title: str | None, rules: Rules) -> str | None:
     return next((name for name in names if title and title.startswith(name) and len(title) > len(name)), None)
 
 
-def _issuer(lines: tuple[str, ...], title: str | None, rules: Rules) -> str | None:
-    found = _field_issuer(lines)
+def _issuer(lines: tuple[str, ...], title: str | None, rules: Rules, seller: str | None = None) -> str | None:
+    found = _field_issuer(lines) or seller
     if found is None:
         found = next((unit for unit, _ in _datelines(lines) if unit and plausible(unit)), None)
     return found or _title_issuer(title, rules)

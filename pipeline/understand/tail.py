@@ -34,6 +34,8 @@ _SUFFIX_OK = re.compile(r"^\s*$|^\s*[（(]\s*(?:联系人|此件|此页|附注)|
 _ORGAN_LINE = re.compile(r"^[^\d，。：:；;、,.;《》]{2,40}$")
 _SENTENCE_END = re.compile(r"[。！？!?]\s*")
 SIGNING_UNITS_MAX = 4
+# what a seal leaves between the signing units: 「（印章）」, 「[公章]」, 「(盖章)」
+SEAL_LINE = re.compile(r"^[（(\[【]?\s*(?:印章|公章|盖章|签章|签名盖章|章)\s*[）)\]】]?$")
 # a date line the page lost 年, 月 and 日 from: 「2025114」, 「20251104」
 _DIGITS_DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<md>\d{3,4})$")
 # what may follow the 成文日期: 附注, 版记, an attachment page, nothing
@@ -45,6 +47,7 @@ class Tail:
     date: date | None = None
     date_line: int | None = None
     date_kind: str | None = None        # 署名, 纪要, 通过
+    date_misread: str | None = None     # the 成文日期 as printed, when OCR misread a numeral of its year
     signature: str | None = None
     attachments: tuple[str, ...] = ()
     contact: str | None = None
@@ -62,14 +65,19 @@ def _printed_like(prefix: str, index: int, total: int, body_start: int) -> bool:
 
 
 def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | None, *,
-              signed_first: bool = False) -> Tail:
+              signed_first: bool = False, misread_years: range | None = None) -> Tail:
     """``signed_first``: the signature comes before the rest of the text (a 令 and the regulation
-    it promulgates), so its date is the first date line."""
+    it promulgates), so its date is the first date line. ``misread_years`` (OCR text only): the
+    years a date line whose year OCR misread in one numeral may be read as, when none is read."""
     total = len(lines)
     scan = _scan_dates(lines, body_start)
     if signed_first:
         del scan.candidates[1:]
     line_no, start, value, kind = _pick_date(lines, scan, meeting_date_line)
+    misread = None
+    if line_no is None and misread_years and (found := _misread_date_line(lines, body_start, misread_years)):
+        line_no, start, value, misread = found
+        kind = "署名"
     signature, signed_from = _signature(lines, line_no, start, body_start) if kind == "署名" else (None, None)
     end_of_body = line_no if line_no is not None else total
     if signature and signed_from < line_no:
@@ -78,7 +86,7 @@ def read_tail(lines: tuple[str, ...], body_start: int, meeting_date_line: int | 
     if first_attachment is not None:
         end_of_body = min(end_of_body, first_attachment)
     contact = _contact(lines, line_no, body_start)
-    return Tail(date=value, date_line=line_no, date_kind=kind, signature=signature,
+    return Tail(date=value, date_line=line_no, date_kind=kind, date_misread=misread, signature=signature,
                 attachments=attachments, contact=contact,
                 cc=_first_names(lines, body_start, CC), main_to=_first_names(lines, body_start, MAIN_TO),
                 printed_by=scan.printed_by, printed_date=scan.printed_date, end_of_body=end_of_body)
@@ -182,20 +190,61 @@ def _digits_date_line(lines: tuple[str, ...], body_start: int) -> tuple[int, dat
     return None
 
 
+def _misread_date_line(lines: tuple[str, ...], body_start: int, years: range
+                       ) -> tuple[int, int, date, str] | None:
+    """(line, start, date, as printed) of the last signature or date line whose Chinese-numeral
+    date OCR misread one numeral of the year of (「二〇上六年九月二十六日」): the date alone, or
+    after a short 署名, with nothing after it but what a seal leaves or a 附注."""
+    for i in range(len(lines) - 1, body_start - 1, -1):
+        found = dates.find_misread(lines[i], years)
+        if not found:
+            continue
+        prefix, suffix = lines[i][:found[0]], lines[i][found[1]:]
+        if (not _SENTENCE.search(prefix) and len(prefix.strip()) <= 24
+                and (_SUFFIX_OK.match(suffix) or _SEAL_NOISE.match(suffix))):
+            return i, found[0], found[2], found[3]
+    return None
+
+
 def _signature(lines: tuple[str, ...], line_no: int, start: int, body_start: int) -> tuple[str | None, int]:
     """署名 and its first line: before the date on its line (after the last sentence, when a page
     flattened the document onto one line), else the signing units on the lines above, all of
-    them in order, joined with 、 (「党政办公室」 over 「后勤服务保障部」)."""
+    them in order, joined with 、 (「党政办公室」 over 「后勤服务保障部」): a seal's mark between them
+    (「（印章）」) is skipped, and so is the date line of each unit that signs over its own date.
+    Units each with the date on its line (「资产管理处　2026年9月26日」) are all of them too."""
     before = _SENTENCE_END.split(lines[line_no][:start])[-1].strip()
     before = re.sub(r"^[^\u4e00-\u9fff]+", "", before)
     if len(before) >= 2 and cjk_ratio(before) >= 0.7:
-        return before, line_no
+        dated, i = [before], line_no - 1
+        while i >= body_start and len(dated) < SIGNING_UNITS_MAX and (unit := _dated_unit(lines[i])):
+            dated.insert(0, unit)
+            i -= 1
+        return "、".join(dated), i + 1
     units: list[str] = []
-    i = line_no - 1
-    while i >= body_start and len(units) < SIGNING_UNITS_MAX and (unit := _signing_unit(lines[i], first=not units)):
+    top = i = line_no - 1
+    while i >= body_start and len(units) < SIGNING_UNITS_MAX:
+        if SEAL_LINE.match(lines[i]) or (units and _date_alone(lines[i])):
+            i -= 1      # a seal's mark between the units, or the date line of the unit below
+            continue
+        if not (unit := _signing_unit(lines[i], first=not units)):
+            break
         units.insert(0, unit)
-        i -= 1
-    return ("、".join(units) or None), i + 1
+        top = i = i - 1
+    return ("、".join(units) or None), top + 1
+
+
+def _dated_unit(line: str) -> str | None:
+    """The organ of a line that is an organ's name and a date (「东湖大学保卫处  2026年9月26日」)."""
+    found = dates.find_dates(line, ocr=True)
+    if len(found) != 1 or line[found[0][1]:].strip():
+        return None
+    name = line[:found[0][0]].strip()
+    return name if _ORGAN_LINE.match(name) and is_organ(name) else None
+
+
+def _date_alone(line: str) -> bool:
+    found = dates.find_dates(line, ocr=True)
+    return len(found) == 1 and not (line[:found[0][0]] + line[found[0][1]:]).strip()
 
 
 def _signing_unit(line: str, *, first: bool) -> str | None:

@@ -32,6 +32,7 @@ HEADER_SUFFIX = re.compile(r"(文件|明传电报|电报)$")
 ORGAN = re.compile(r"(大学|学院|系|处|部|厅|局|委员会|办公室|研究院|研究生院|中心|工会|政府|委|办|所|院|会|室|署|组|团|社|馆)$")
 ISSUE_NO = re.compile(r"^(?:〔\d{4}〕)?第\s*\d{1,4}\s*期$|^\d{4}\s*年第\s*\d{1,4}\s*期$")
 _TITLE_VERB = re.compile(r"关于|转发|批转|印发")
+_FORWARD_LINE = re.compile(r"^\S{2,}?转发\S*$")       # 「X转发Y」, 「X转发」
 _SENTENCE_MARK = re.compile(r"[，。；,;]")
 
 
@@ -116,6 +117,8 @@ def _continues(lines: tuple[str, ...], start: int, first: int, number_line: int 
     header_ok = bool(_TITLE_VERB.search(above)) or (above_number and not is_organ(HEADER_SUFFIX.sub("", above)))
     if not title_like(above, header_ok=header_ok):
         return False
+    if _FORWARD_LINE.match(above) and below.startswith("关于"):
+        return True         # 「X转发Y」 or 「X转发」 over 「关于…」: a 转发 title over two lines
     if not is_organ(above):
         return True
     if below.startswith("关于"):
