@@ -4,6 +4,7 @@
     .venv/bin/python -m tests.understand.report --misses   # and every disagreement
     .venv/bin/python -m tests.understand.report --set published   # real published 公文, by layout
     .venv/bin/python -m tests.understand.report --set fresh       # issue 13's fresh batch
+    .venv/bin/python -m tests.understand.report --set fresh2      # a second fresh batch
 
 The labelled texts and their true values are in ``labelled/`` (labels.json); the OCR'd
 entries were made once by ``make_ocr_texts.py`` and are read as saved. ``published/`` holds
@@ -24,7 +25,8 @@ from pipeline.understand import Understanding, load_rules, understand
 LABELLED = Path(__file__).resolve().parent / "labelled"
 PUBLISHED = Path(__file__).resolve().parent / "published"
 FRESH = Path(__file__).resolve().parent / "fresh"      # written after the rules, labels committed first
-SETS = {"labelled": LABELLED, "published": PUBLISHED, "fresh": FRESH}
+FRESH2 = Path(__file__).resolve().parent / "fresh2"    # a second such batch, after the rules changed
+SETS = {"labelled": LABELLED, "published": PUBLISHED, "fresh": FRESH, "fresh2": FRESH2}
 LAYOUTS = ("multi-line-title", "long-title", "number-and-title-one-line", "ling", "joint-signers", "ordinary")
 FIELDS = ("doc_type", "doc_number", "date", "secrecy", "urgency", "title", "issuer", "route", "deadline",
           "department", "references")
@@ -112,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every disagreement")
     parser.add_argument("--set", dest="which", choices=sorted(SETS), default="labelled",
                         help="labelled: the project's samples (default); published: real published 公文; "
-                             "fresh: a batch written after the rules (fresh/make_fresh.py)")
+                             "fresh: a batch written after the rules (fresh/make_fresh.py); "
+                             "fresh2: a second one, after the rules changed (fresh2/make_fresh2.py)")
     args = parser.parse_args(argv)
     tallies = evaluate(SETS[args.which])
     print(table(tallies))
