@@ -363,38 +363,44 @@ def scan(page: Image.Image, rng: random.Random, colour: bool) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
-def written_text(doc_id: str, label: dict) -> str:
-    source = HERE / label["written"] if "written" in label else HERE / f"{label['derived_from']}.txt"
+def written_text(folder: Path, label: dict) -> str:
+    source = folder / label["written"] if "written" in label else folder / f"{label['derived_from']}.txt"
     return source.read_text(encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
+    return make_batch(HERE, LAYOUT, seed_offset=0, argv=argv)
+
+
+def make_batch(folder: Path, layout_of: dict[str, dict], *, seed_offset: int, argv: list[str] | None) -> int:
+    """Typeset, scan and read back every OCR'd entry of the batch in ``folder`` (its labels.json);
+    the scans are seeded by the entry's number plus ``seed_offset``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="only these entries")
     parser.add_argument("--pages", type=Path, help="also keep the page images in this folder")
     parser.add_argument("--render-only", action="store_true", help="render the pages, do not OCR")
     args = parser.parse_args(argv)
 
-    labels = json.loads((HERE / "labels.json").read_text(encoding="utf-8"))
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     todo = [k for k, v in sorted(labels.items()) if v["source"] == "ocr" and (not args.only or k in args.only)]
-    missing = [k for k in todo if k not in LAYOUT]
+    missing = [k for k in todo if k not in layout_of]
     if missing:
         raise SystemExit(f"no layout for {missing}")
 
     from core.settings import Settings
     from extractors import Empty, extract
 
-    conf = Settings(data_dir=HERE / "no-such-data-dir", workers=1)
+    conf = Settings(data_dir=folder / "no-such-data-dir", workers=1)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.pages or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
+        pages_folder = args.pages or Path(tmp)
+        pages_folder.mkdir(parents=True, exist_ok=True)
         for doc_id in todo:
-            layout = LAYOUT[doc_id]
-            rng = random.Random(int(doc_id))
-            pages = typeset(written_text(doc_id, labels[doc_id]), layout["kind"], layout["seal"], rng)
+            layout = layout_of[doc_id]
+            rng = random.Random(seed_offset + int(doc_id))
+            pages = typeset(written_text(folder, labels[doc_id]), layout["kind"], layout["seal"], rng)
             texts = []
             for n, page in enumerate(pages, 1):
-                png = folder / f"{doc_id}-{n}.png"
+                png = pages_folder / f"{doc_id}-{n}.png"
                 for attempt in range(1, 4):
                     scan(page, rng, colour=layout["seal"] is not None).save(png, dpi=(300, 300))
                     if args.render_only:
@@ -413,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     raise SystemExit(f"{doc_id} page {n}: nothing read in three scans")
             if not args.render_only:
-                (HERE / f"{doc_id}.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")
+                (folder / f"{doc_id}.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")
             print(doc_id, layout["kind"], len(pages), "page(s)", flush=True)
     return 0
 
