@@ -64,7 +64,7 @@ class _Number:
     year: int
     seq: int
     reg_no: str
-    allocated: bool = False
+    issued_now: bool = False  # taken from the series now (not printed on the document)
 
 
 def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
@@ -116,22 +116,23 @@ def _number(txn: WriteTransaction, settings: Settings, intake: Intake, moment: d
     year = moment.astimezone(settings.zone).year
     seq = txn.next_number(series_name, year)
     reg_no = settings.numbering.series[series_name].number(year, seq, settings.office.code)
-    return _Number(series_name, year, seq, reg_no, allocated=intake.direction == OUTGOING)
+    return _Number(series_name, year, seq, reg_no, issued_now=intake.direction == OUTGOING)
 
 
 def _new_document(intake: Intake, number: _Number, moment: datetime, actor: str, warnings: list[str]) -> Document:
     fields = dict(intake.fields)
     details = dict(intake.details)
-    if number.allocated:
+    if number.issued_now:
         printed = fields.get("doc_number")
         if printed:  # the paper's number stays what the register says it is
             warnings.append(f"发文字号 {printed} 不属于任何已配置的发文编号序列，另按 {number.reg_no} 登记。")
         else:
             fields["doc_number"] = number.reg_no  # the number the clerk writes on the paper
             details["number_allocated"] = True
-    for key, value in (("as_new", intake.as_new), ("origin", intake.origin)):
-        if value:
-            details[key] = value if key != "origin" else dict(value)
+    if intake.as_new:
+        details["as_new"] = intake.as_new
+    if intake.origin:
+        details["origin"] = dict(intake.origin)
     return Document(
         reg_no=number.reg_no, series=number.series, year=number.year, seq=number.seq, direction=intake.direction,
         registered_at=moment, actor=actor, file_name=intake.file_name, sha256=intake.sha256,
@@ -143,7 +144,7 @@ def _new_document(intake: Intake, number: _Number, moment: datetime, actor: str,
 def _registered_details(intake: Intake, number: _Number) -> dict[str, Any]:
     details: dict[str, Any] = {"series": number.series, "year": number.year, "seq": number.seq,
                                "file_name": intake.file_name, "sha256": intake.sha256}
-    if number.allocated:
+    if number.issued_now:
         details["allocated"] = True
     if intake.as_new:
         details["as_new"] = intake.as_new
