@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from extractors import geometry, ocr, pages
+from extractors import geometry, ocr, pages, seals
 from extractors.cleanup import clean, ocr_punctuation
 from extractors.errors import ExtractionError
 
@@ -42,8 +42,8 @@ def _load(job: PageJob, settings) -> Image.Image:
 
 
 def prepare(image: Image.Image, settings) -> tuple[Image.Image, geometry.Pose]:
-    """Greyscale, engine-sized, upright, deskewed, contrast-stretched."""
-    gray = image.convert("L")
+    """Greyscale (red seals lifted off), engine-sized, upright, deskewed, contrast-stretched."""
+    gray = seals.greyscale_without_seals(image)
     limit = ocr.max_side(settings)
     if limit and max(gray.size) > limit:
         scale = limit / max(gray.size)

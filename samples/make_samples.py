@@ -230,6 +230,15 @@ def make_issue13() -> None:
                                        dpi=(300, 300))
     _expect("scan_date_seal_noise.png", page_text(pages[0]))
 
+    # The seal as most offices press it: centred on the date line, ring and star over both the
+    # 署名 and the date, on a colour scan. Greyscaled whole, the date is lost under the red.
+    centre = (date.segments[0].x - 16, date.y - 5)  # x is where both lines end (right-aligned)
+    img = stamp_seal(render_image(pages[0], dpi=300), centre, 300, texts.SEAL_TEXT, seed=53,
+                     opacity=1.0, turn=8)
+    degrade_rgb(img, skew=0.4, shading=6, blur=0.3).save(OUT / "scan_seal_over_date.png", optimize=True,
+                                                          dpi=(300, 300))
+    _expect("scan_seal_over_date.png", page_text(pages[0]))
+
     pages = layout(texts.RESOLUTION)
     assert len(pages) == 1
     img = degrade(_gray(render_image(pages[0], dpi=300)), seed=52, skew=-0.9, background=238,

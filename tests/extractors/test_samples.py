@@ -35,6 +35,7 @@ SCANS = [
     ("notice_31_scan.pdf", "pdf", 2, 0.03),
     ("scan_date_letter_o.png", "png", 1, 0.03),
     ("scan_date_seal_noise.png", "png", 1, 0.03),
+    ("scan_seal_over_date.png", "png", 1, 0.03),
     ("scan_resolution_caption.png", "png", 1, 0.03),
     ("scan_signin_sheet.png", "png", 1, 0.03),
     ("scan_sales_list.png", "png", 1, 0.03),

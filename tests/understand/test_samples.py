@@ -53,6 +53,7 @@ def test_our_printed_number_and_our_request_in_the_inbox():
 @pytest.mark.parametrize("name,day", [
     ("scan_date_letter_o.png", date(2026, 3, 9)),         # 二O二六年三月九日
     ("scan_date_seal_noise.png", date(2026, 3, 9)),       # a seal over 2026年3月9日
+    ("scan_seal_over_date.png", date(2026, 3, 9)),        # centred on the date line, colour scan
     ("scan_resolution_caption.png", date(2026, 4, 2)),    # the 决议's 题注 only
 ])
 def test_scanned_dates(name, day):
