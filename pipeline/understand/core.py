@@ -22,7 +22,7 @@ from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
 from pipeline.understand.head import Head, cjk_ratio, organ_first, read_head
 from pipeline.understand.ling import signer as ling_signer
-from pipeline.understand.title import HEADER_SUFFIX, is_organ
+from pipeline.understand.title import HEADER_SUFFIX, is_organ, organ_before_when
 from pipeline.understand.model import Understanding
 from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
@@ -137,7 +137,8 @@ def _other_first(d: _Draft, page, document) -> tuple:
 
 def _document_issuer(d: _Draft) -> str | None:
     """The 版头's organ, the 纪要 organ line, the 署名 (all its units), the title's 「X关于」 (the
-    organ before a 转发 or 印发 in it), or an organ's name printed alone in the head, whichever
+    organ before a 转发 or 印发 in it; without 关于, the organ before the year or session it
+    names), or an organ's name printed alone in the head, whichever
     comes first and reads as Chinese."""
     head = d.head
     prefix = head.title.split("关于", 1)[0] if head.title and "关于" in head.title[1:] else None
@@ -148,7 +149,7 @@ def _document_issuer(d: _Draft) -> str | None:
     header = organ_first(head.header)
     if header and _inside(signature, header):
         header = None       # a body inside the 版头's organ signs with its full name
-    candidates = (header, head.meeting_organ, signature, prefix, head.organ_line)
+    candidates = (header, head.meeting_organ, signature, prefix or organ_before_when(head.title), head.organ_line)
     return next((_units(c) for c in candidates if c and cjk_ratio(c) >= 0.7), None)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-# 〇 as printed and as OCR reads it: ○, ◯, 零, O, o, 0, 口
-_ZEROS = "〇○◯零Oo0Ｏ口"
+# 〇 as printed and as OCR reads it: ○, ◯, 零, O, o, 0, 口, Q
+_ZEROS = "〇○◯零Oo0Ｏ口Q"
 _CN = {**dict.fromkeys(_ZEROS, 0), "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # a year OCR lost its 〇 from (二二六) is read only when one 〇 put back gives one year in this range
 PLAUSIBLE_YEARS = range(1949, 2100)

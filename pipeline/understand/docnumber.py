@@ -1,7 +1,8 @@
 """发文字号: find, canonicalise (机关代字〔年份〕序号号) and criticise.
 
 The pattern is GONGWEN.md R1 widened for what scanners and typists produce: any bracket pair,
-OCR's 「C」 or 「(」 for 〔 and 「j」 for 〕, full-width digits (already normalised), spaces,
+OCR's 「C」 or 「(」 for 〔 and 「j」 for 〕, a bracket read twice (〔〔2026〕) or a speck after it
+(〔2026］·31号), full-width digits (already normalised), spaces,
 「第」, zero padding and two-digit years. Only Chinese characters count as 机关代字: an OCR
 line of Latin garbage is not a 代字, and a wrong number is worse than none.
 """
@@ -17,8 +18,8 @@ from core.vocab import DOC_TYPE_ALIASES, DOC_TYPES
 _OPEN = "〔[［(（【〈<{｛Cc"
 _CLOSE = "〕]］)）】〉>}｝jJ」"
 PATTERN = re.compile(
-    rf"(?P<org>[\u4e00-\u9fff]{{1,16}}?)\s*(?P<open>[{re.escape(_OPEN)}])\s*"
-    rf"(?P<year>(?:19|20)\d{{2}}|\d{{2}})\s*(?P<close>[{re.escape(_CLOSE)}])\s*"
+    rf"(?P<org>[\u4e00-\u9fff]{{1,16}}?)\s*(?P<open>[{re.escape(_OPEN)}])\s*(?:[{re.escape(_OPEN)}]\s*)?"
+    rf"(?P<year>(?:19|20)\d{{2}}|\d{{2}})\s*(?P<close>[{re.escape(_CLOSE)}])\s*(?:[·•．.]\s*)?"
     rf"(?P<di>第|#)?\s*(?P<seq>\d{{1,5}})\s*(?P<hao>号)?")
 # Words that run into a number cited in a sentence (根据东大教〔2026〕38号). Only words no 代字
 # begins with are taken off a number standing alone; the single characters, which real 代字 do

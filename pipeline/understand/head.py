@@ -150,8 +150,17 @@ def _header(lines: tuple[str, ...]) -> tuple[str, ...]:
 
 def organ_first(header: tuple[str, ...]) -> str | None:
     """The 发文机关 a header names: its first organ's name (a page's own title line printed above
-    it is not), else its first line."""
-    return next((line for line in header if is_organ(line)), header[0] if header else None)
+    it is not), with the organs stacked under it in a joint 版头 (「X」 over 「Y文件」: 「X、Y」),
+    else its first line."""
+    first = next((i for i, line in enumerate(header) if is_organ(line)), None)
+    if first is None:
+        return header[0] if header else None
+    organs = []
+    for line in header[first:]:
+        if not is_organ(line):
+            break
+        organs.append(line)
+    return "、".join(organs)
 
 
 def _signer(lines: tuple[str, ...], number_line: int | None, title_start: int) -> str | None:
@@ -176,7 +185,7 @@ def _title(lines: tuple[str, ...], start: int, number: DocNumber | None, number_
     if not span:
         return None, None, None
     text = unquote("".join(lines[span[0]: span[1] + 1]))
-    return span, text, end.search(unquote(lines[span[1]])).group(1)
+    return span, text, end.search(text).group(1)
 
 
 def _organ_line(lines: tuple[str, ...], start: int, stop: int, skip: tuple[int, int] | None) -> str | None:

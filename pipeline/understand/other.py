@@ -4,7 +4,8 @@ is behind it and on what day; each is read on its own, so one that is missing or
 takes nothing else with it.
 
 - title: the first heading-like line among the first four (short, mostly Chinese, not a
-  「名称：值」 field, not a table row), after a unit's name printed alone above it;
+  「名称：值」 field, not a table row), after a unit's name printed alone above it, with the
+  shorter line it runs on into when the page wrapped it;
 - issuer: a field that names the unit (来源, 主办单位, 发布单位, 销售方/销货单位 …, or 名称 under
   销售方信息), else the seller printed alone above a sales heading (「销售清单」, 「发票」), else the unit of a dateline (「化学化工学院办公室编    2026年12月28日」), else a
   known body (ours or a listed sender) the title starts with;
@@ -23,7 +24,10 @@ from pipeline.understand.rules import Rules
 from pipeline.understand.senders import known_names, plausible
 
 TITLE_MAX = 60
-_VALUE = r"\s*[:：]\s*(?P<value>\S(?:.*?\S)?)(?=\s{2,}|\s*$|[，,；;）)])"
+# a field's value ends at two spaces, punctuation, the line's end or the next field glued to it
+# (「来源：化学化工学院发布时间：2026年10月13日」)
+_NEXT_FIELD = r"(?:发布时间|发布日期|日期|时间|作者|编辑|供稿|审核|浏览|点击)\s*[:：]"
+_VALUE = rf"\s*[:：]\s*(?P<value>\S(?:.*?\S)?)(?=\s{{2,}}|\s*$|[，,；;）)]|{_NEXT_FIELD})"
 ISSUER_FIELD = re.compile(r"(?:来\s*源|主办单位|主办方|主\s*办|发布单位|组织单位|编印单位|销售方名称|销售方|销售单位|"
                           r"销货单位|供货单位|卖\s*方)" + _VALUE)
 SELLER_BLOCK = re.compile(r"^(?:销售方|销货方|卖方)(?:信息)?\s*$")
@@ -64,8 +68,20 @@ def _title(lines: tuple[str, ...]) -> tuple[str | None, str | None]:
             following = lines[i + 1] if i + 1 < len(lines) else ""
             if plausible(line) and _heading_like(following) and not dates.find_dates(following):
                 return (following, line) if SALES_HEADING.search(following) else (line + following, None)
+            if _wrapped(line, following):
+                return line + following, None
             return line, None
     return None, None
+
+
+# a heading this long that runs on into a shorter line was wrapped by the page, not ended
+WRAPPED_FROM = 18
+
+
+def _wrapped(line: str, following: str) -> bool:
+    """「东湖大学化学化工学院举办2026年研究生学术交」 over 「流月开幕式」: one heading over two lines."""
+    return (len(line) >= WRAPPED_FROM and len(following) < len(line) and _heading_like(following)
+            and not re.search(r"[，。；;,]", following) and not dates.find_dates(following))
 
 
 def _datelines(lines: tuple[str, ...]):

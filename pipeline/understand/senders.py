@@ -19,7 +19,7 @@ from pipeline.understand.rules import Rules
 # How the name of an organ ends (大学, 教务处, 教育厅, 委员会 …): such a reading may be a body
 # the list does not hold.
 ORGAN_SUFFIX = re.compile(r"(?:大学|学院|学校|研究院|研究生院|院|系|处|部|厅|局|委员会|委|办公室|办|室|中心"
-                          r"|工会|政府|所|会|团|社|馆|站|队|集团|公司)$")
+                          r"|工会|政府|所|会|团|社|馆|站|队|集团|公司|商行|商店|经营部|厂|店)$")
 # A 主送 that is a group of units inside the university: the document is the university's own.
 INTERNAL_RECIPIENTS = re.compile(r"^(?:各(?:学院|系|院系|部门|二级|职能部门|直属|教学|科研|党总支|党支部|研究所)"
                                  r"|校内|全校|学校各)")

@@ -23,7 +23,8 @@ CONTACT_LOOSE = re.compile(r"(联系人\s*[:：]\s*[^。；\n]{2,60})")
 CC = re.compile(r"^(?:抄\s*送|分\s*送)\s*[:：]\s*(.+?)[。.]?$")
 MAIN_TO = re.compile(r"^主\s*送\s*[:：]\s*(.+?)[。.]?$")
 PRINTED = re.compile(r"^\s*印\s*发")
-ADOPTED = re.compile(r"^[（(].*通过[）)]?$")     # a 决议's or 纪要's 题注, its bracket lost to OCR or not
+# a 决议's or 纪要's 题注 「（…会议通过）」, 「（…会议审定）」, its bracket lost to OCR or not
+ADOPTED = re.compile(r"^[（(].*(?:通过|审定|审议|批准|议定)[）)]?$")
 # a history note under a regulation's title: 「（2003年5月9日国务院令第376号发布　根据…修订）」; its dates
 # are the regulation's, not the document's
 HISTORY_NOTE = re.compile(r"^[（(][^（）()]*?(?:发布|公布|施行|修订|修正|废止)")
@@ -146,7 +147,7 @@ def _signed_after_text(prefix: str, suffix: str) -> bool:
 
 
 def _adopted(lines: tuple[str, ...], i: int) -> str | None:
-    """The 题注 「（2026年4月2日…会议通过）」 starting at line ``i``, over one or two lines."""
+    """The 题注 「（2026年4月2日…会议通过）」 or 「（…审定）」 starting at line ``i``, over one or two lines."""
     line = lines[i]
     if ADOPTED.match(line):
         return line

@@ -61,6 +61,17 @@ def is_organ(name: str) -> bool:
     return bool(ORGAN.search(name)) and "关于" not in name
 
 
+_ORGAN_BEFORE_WHEN = re.compile(rf"^(?P<organ>\S{{1,30}}?{ORGAN.pattern[:-1]})"
+                                r"(?=(?:19|20)\d{2}\s*年|第\s*[一二三四五六七八九十\d]|[一二三四五六七八九十]+届)")
+
+
+def organ_before_when(title: str | None) -> str | None:
+    """The organ a title without 关于 opens with, before the year or session it names
+    (「东湖大学研究生院2026年第4次…会议纪要」: 东湖大学研究生院)."""
+    m = _ORGAN_BEFORE_WHEN.match(title or "")
+    return m.group("organ") if m and "关于" not in m.group("organ") else None
+
+
 def title_like(line: str, *, header_ok: bool = False) -> bool:
     """A line that may be part of a title; a 「…文件」 line only with ``header_ok``."""
     return (len(line) <= TITLE_MAX and not NOT_TITLE.search(line)
@@ -83,7 +94,7 @@ def find_title(lines: tuple[str, ...], start: int, number_line: int | None, end:
     """(first line, last line) of the first title in the head: the first line that ends with a
     文种 word, joined with up to three title lines above it."""
     for last in range(start, min(len(lines), start + TITLE_LOOKAHEAD)):
-        if last == number_line or not ending(lines[last], end):
+        if last == number_line or not (ending(lines[last], end) or _wrapped_ending(lines, last, number_line, end)):
             continue
         last = _goes_on(lines, last, number_line, end)
         above_number = number_line is not None and number_line > last
@@ -92,6 +103,14 @@ def find_title(lines: tuple[str, ...], start: int, number_line: int | None, end:
             first -= 1
         return first, last
     return None
+
+
+def _wrapped_ending(lines: tuple[str, ...], last: int, number_line: int | None, end: re.Pattern) -> bool:
+    """A line of one or two characters that completes the 文种 word of the title line above it
+    (「…大赛的通」 over 「知」: OCR wrapped the last character)."""
+    above = last - 1
+    return (len(lines[last]) <= 2 and above >= 0 and above != number_line
+            and title_like(lines[above]) and ending(lines[above] + lines[last], end) is not None)
 
 
 def _goes_on(lines: tuple[str, ...], last: int, number_line: int | None, end: re.Pattern) -> int:
@@ -119,6 +138,8 @@ def _continues(lines: tuple[str, ...], start: int, first: int, number_line: int 
         return False
     if _FORWARD_LINE.match(above) and below.startswith("关于"):
         return True         # 「X转发Y」 or 「X转发」 over 「关于…」: a 转发 title over two lines
+    if number_line is not None and first - 1 > number_line:
+        return True         # under the 发文字号 the 版头 is over: 「X、Y」 over 「关于…」 is the title's
     if not is_organ(above):
         return True
     if below.startswith("关于"):
