@@ -30,6 +30,7 @@ class Exit(IntEnum):
     INDEX_DRIFT = 16
     INDEX_UNAVAILABLE = 17
     WORKERS_FAILED = 18
+    TAMPERED = 19
     INTERRUPTED = 130
 
 
@@ -52,6 +53,8 @@ EXIT_CODES: dict[Exit, str] = {
     Exit.INDEX_DRIFT: "`index check`: the index has drifted from the registry (`--fix` repairs)",
     Exit.INDEX_UNAVAILABLE: "the search index is missing, unreadable or busy (`wenshu reindex` rebuilds it)",
     Exit.WORKERS_FAILED: "the watcher's worker processes could not start",
+    Exit.TAMPERED: "the registry refuses to write: a protective trigger is gone, the chain head disagrees with "
+                   "the log, a record differs from its last audit event, or the audit key is missing",
     Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
 }
 
@@ -87,6 +90,13 @@ class AuditChainBroken(WenshuError):
     """``wenshu audit verify`` found an altered, missing or foreign event."""
 
     exit_code = Exit.AUDIT_CHAIN_BROKEN
+
+
+class Tampered(WenshuError):
+    """The registry was changed behind wenshu's back (or its audit key is gone): writing on
+    would extend or launder a log that no longer proves anything, so nothing is written."""
+
+    exit_code = Exit.TAMPERED
 
 
 class DatabaseError(WenshuError):

@@ -133,6 +133,14 @@ class WatchSettings(_Section):
         return self.retry_backoff * 2 ** max(0, failed_attempts - 1)
 
 
+class AuditSettings(_Section):
+    # The HMAC key of the audit chain: outside the database, mode 0600 (default DATA/keys/audit.key).
+    key_file: Path | None = None
+    # Where the watcher appends one checkpoint line a day, for auditors to keep off this machine:
+    # point it at another machine's share (default DATA/checkpoints).
+    checkpoint_dir: Path | None = None
+
+
 class Settings(_Section):
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str | None = None
@@ -142,6 +150,7 @@ class Settings(_Section):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> "Settings":
@@ -184,6 +193,14 @@ class Settings(_Section):
     def folders(self) -> tuple[Path, ...]:
         return (self.inbox_dir, self.outbox_dir, self.quarantine_dir, self.duplicates_dir,
                 self.store_dir, self.index_dir, self.work_dir)
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.audit.key_file or self.data_dir / "keys" / "audit.key"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit.checkpoint_dir or self.data_dir / "checkpoints"
 
     @property
     def zone(self) -> ZoneInfo:
