@@ -31,6 +31,8 @@ class Exit(IntEnum):
     INDEX_UNAVAILABLE = 17
     WORKERS_FAILED = 18
     TAMPERED = 19
+    STORAGE_FULL = 20
+    SOME_SKIPPED = 21
     INTERRUPTED = 130
 
 
@@ -55,6 +57,11 @@ EXIT_CODES: dict[Exit, str] = {
     Exit.WORKERS_FAILED: "the watcher's worker processes could not start",
     Exit.TAMPERED: "the registry refuses to write: a protective trigger is gone, the chain head disagrees with "
                    "the log, a record differs from its last audit event, or the audit key is missing",
+    Exit.STORAGE_FULL: "the disk holding the data directory or the database is full (or read-only): nothing "
+                       "half-written is left; free space and run the command again",
+    Exit.SOME_SKIPPED: "at least one file could not be taken and was left where it is (`ingest`, `watch --once`): "
+                       "a symbolic link, an unreadable file, a path too long; each is listed with its reason "
+                       "(and by `status`)",
     Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
 }
 
@@ -97,6 +104,13 @@ class Tampered(WenshuError):
     would extend or launder a log that no longer proves anything, so nothing is written."""
 
     exit_code = Exit.TAMPERED
+
+
+class StorageFull(WenshuError):
+    """No space left (or a read-only file system) where the data directory or the database
+    lives: the operation was undone, and the command stops rather than fail file after file."""
+
+    exit_code = Exit.STORAGE_FULL
 
 
 class DatabaseError(WenshuError):
