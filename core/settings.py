@@ -115,6 +115,12 @@ class LimitSettings(_Section):
     max_pages: int = Field(2000, ge=1)
     max_image_pixels: int = Field(120_000_000, ge=1_000_000)
     max_unzipped_mb: int = Field(300, ge=1)
+    # Characters of text kept, indexed and understood per document; beyond it the text is cut
+    # (with a warning on the record): a 200 MB text file must not take gigabytes to register.
+    max_text_chars: int = Field(1_000_000, ge=10_000)
+    # Below this much free space on the data directory's disk, no new file is taken
+    # (「磁盘空间不足」): a full disk fails every write half-way.
+    min_free_mb: int = Field(100, ge=0)
 
 
 class WatchSettings(_Section):

@@ -51,6 +51,7 @@ class Status(StrEnum):
     RETRY = "retry"  # the watcher tries again later: not final yet
     RELEASED = "released"  # the file vanished from work/ (removed by hand): the claim ended without it
     ABANDONED = "abandoned"  # the claim is not ours any more (our watcher died): nothing was done
+    SKIPPED = "skipped"  # not taken at all (a symbolic link, unreadable, a path too long): left where it is
 
 
 class ClaimState(StrEnum):
