@@ -5,6 +5,7 @@
     .venv/bin/python -m tests.understand.report --set published   # real published 公文, by layout
     .venv/bin/python -m tests.understand.report --set fresh       # issue 13's fresh batch
     .venv/bin/python -m tests.understand.report --set fresh2      # a second fresh batch
+    .venv/bin/python -m tests.understand.report --set fresh3      # a third, after fresh2's fixes
 
 The labelled texts and their true values are in ``labelled/`` (labels.json); the OCR'd
 entries were made once by ``make_ocr_texts.py`` and are read as saved. ``published/`` holds
@@ -26,7 +27,8 @@ LABELLED = Path(__file__).resolve().parent / "labelled"
 PUBLISHED = Path(__file__).resolve().parent / "published"
 FRESH = Path(__file__).resolve().parent / "fresh"      # written after the rules, labels committed first
 FRESH2 = Path(__file__).resolve().parent / "fresh2"    # a second such batch, after the rules changed
-SETS = {"labelled": LABELLED, "published": PUBLISHED, "fresh": FRESH, "fresh2": FRESH2}
+FRESH3 = Path(__file__).resolve().parent / "fresh3"    # a third, after the rules met fresh2
+SETS = {"labelled": LABELLED, "published": PUBLISHED, "fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3}
 LAYOUTS = ("multi-line-title", "long-title", "number-and-title-one-line", "ling", "joint-signers", "ordinary")
 FIELDS = ("doc_type", "doc_number", "date", "secrecy", "urgency", "title", "issuer", "route", "deadline",
           "department", "references")
