@@ -89,11 +89,14 @@ def correct(name: str, rules: Rules, evidence: Evidence = Evidence()) -> tuple[s
     """(the known name ``name`` is an OCR misreading of, why), or None to keep ``name`` as read.
 
     One wrong character up to 8 characters, two beyond; one more when the document's own 代字
-    is the known body's. A reading that is not an organ's name at all needs no other evidence."""
+    is the known body's. A reading that is not an organ's name at all needs no other evidence;
+    an organ's name read alike in the head and in the signature is what the paper says."""
     names = known_names(rules)
     if name in names or len(name) < 4:
         return None
     limit = 1 if len(name) <= 8 else 2
+    if plausible(name) and name in evidence.names:
+        return None   # the 版头 and the 署名 read alike: two readings of the paper agree
     if not plausible(name):
         known = nearest(name, names, limit)
         return (known, "读出的名称不成机关名称") if known else None

@@ -31,6 +31,9 @@ HISTORY_NOTE = re.compile(r"^[（(][^（）()]*?(?:发布|公布|施行|修订|�
 # what a seal printed over the date line leaves after it in OCR text: 「2026年3月9日期」, 「…日印」
 _SEAL_NOISE = re.compile(r"^\s*[^\s\d，。；：:,;、（(至到起前后止以内上下中晚早]{1,2}\s*$")
 _SENTENCE = re.compile(r"[，。；：:,;、]")
+# a date in running text that a line break ended (「《…规定》已经2026年11月20日」 over 「…会议通过」):
+# a 署名 quotes no title and does not end in a word that leads into a date
+_RUNNING = re.compile(r"[《》“”\"]|(?:已经|经|于|在|自|从|截至|截止|至|到|为)\s*$")
 _SUFFIX_OK = re.compile(r"^\s*$|^\s*[（(]\s*(?:联系人|此件|此页|附注)|^\s*(?:抄\s*送|分\s*送|主\s*送)")
 _ORGAN_LINE = re.compile(r"^[^\d，。：:；;、,.;《》]{2,40}$")
 _SENTENCE_END = re.compile(r"[。！？!?]\s*")
@@ -121,7 +124,8 @@ def _scan_dates(lines: tuple[str, ...], body_start: int) -> _DateScan:
                     by = prefix.strip()
                     scan.printed_by = by if by and cjk_ratio(by) >= 0.7 else None
                 continue
-            if (_SENTENCE.search(prefix) or len(prefix.strip()) > 24) and not _signed_after_text(prefix, suffix):
+            if ((_SENTENCE.search(prefix) or _RUNNING.search(prefix) or len(prefix.strip()) > 24)
+                    and not _signed_after_text(prefix, suffix)):
                 continue
             if not (_SUFFIX_OK.match(suffix) or _SEAL_NOISE.match(suffix) or _date_follows(suffix)):
                 continue

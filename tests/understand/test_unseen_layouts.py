@@ -83,3 +83,33 @@ def test_a_wrapped_press_release_heading_and_a_glued_source_field(settings):
 def test_a_short_heading_does_not_swallow_the_line_under_it(settings):
     result = understand("会议签到表\n会议名称：学院教职工大会\n日期：2026年5月8日\n", settings)
     assert result.title == "会议签到表"
+
+
+# --- what the third unseen batch (fresh3) showed ----------------------------------------------
+
+CITY_BUREAU = ("东湖市科学技术局文件\n东科发〔2026〕51号\n东湖市科学技术局关于征集\n2027年度校地科技合作项目的通知\n"
+               "各有关高等学校、科研院所：\n请于2027年1月15日前报送申报书。\n东湖市科学技术局\n二〇二六年十二月二十四日\n")
+
+
+def test_an_ocr_issuer_read_alike_in_head_and_signature_is_kept(settings):
+    """The rules know 东湖省科学技术厅 with 代字 东科发; a city bureau using a 代字 like it is
+    another body, and the 版头 and the 署名 reading the same name is what the paper says."""
+    from pipeline.understand import load_rules
+    rules = load_rules(settings)
+    assert "东科发" in rules.senders.get("东湖省科学技术厅", ()), "the rules no longer hold the case this guards"
+    result = understand(CITY_BUREAU, settings, from_ocr=True)
+    assert result.issuer == "东湖市科学技术局"
+    misread = CITY_BUREAU.replace("东湖市科学技术局文件", "东湖省科学技术厅文件", 1).replace(
+        "东湖市科学技术局关于", "东湖省科学技术厅关于").replace("\n东湖市科学技术局\n", "\n东湖省科学技木厅\n")
+    assert understand(misread, settings, from_ocr=True).issuer == "东湖省科学技术厅"
+
+
+LING = ("东湖市人民政府令\n第15号\n《东湖市易制毒化学品购销管理规定》已经2026年11月20日\n"
+        "市人民政府第52次常务会议通过，现予公布，自2027年1月1日起\n施行。\n市长叶承川\n2026年12月1日\n"
+        "东湖市易制毒化学品购销管理规定\n第一条为了加强易制毒化学品购销管理，制定本规定。\n第二条本规定自2027年1月1日起施行。\n")
+
+
+@pytest.mark.parametrize("from_ocr", [False, True])
+def test_a_date_a_line_break_left_at_the_end_of_a_sentence_is_no_date_line(settings, from_ocr):
+    result = understand(LING, settings, from_ocr=from_ocr)
+    assert (result.doc_type, result.doc_number, result.date) == ("命令", "第15号", date(2026, 12, 1))
