@@ -8,6 +8,7 @@ is not given.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from pipeline.understand.title import HEADER_SUFFIX, is_organ, organ_before_when
 from pipeline.understand.model import Understanding
 from pipeline.understand.other import Other, read_other
 from pipeline.understand.rules import Rules, load_rules
+from pipeline.understand.secrecy import Marks, read_marks
 from pipeline.understand.tail import Tail, read_tail
 from pipeline.understand.text import Doc, canonical_title, flow, prepare
 
@@ -41,12 +43,14 @@ def understand(text: str, settings: Settings, rules: Rules | None = None, *,
     the text (some page of it) came from OCR: only then may a name be put right against the
     list of known senders."""
     rules = rules or load_rules(settings)
-    doc = prepare(form.as_document(text) or text)
+    marks, doc = read_marks(prepare(form.as_document(text) or text), tuple(rules.aliases))
     head = read_head(doc.lines, tuple(rules.aliases))
+    if head.urgency is None and marks.urgency:      # printed on the line of the 份号 or 密级
+        head = dataclasses.replace(head, urgency=marks.urgency)
     tail = read_tail(doc.lines, head.title_lines[1] + 1 if head.title_lines else head.body_start,
                      head.meeting_date_line, signed_first=head.title_word == "令",
                      misread_years=_misread_years(today, head) if from_ocr else None)
-    draft = _Draft(doc=doc, rules=rules, today=today, from_ocr=from_ocr, head=head, tail=tail)
+    draft = _Draft(doc=doc, rules=rules, today=today, from_ocr=from_ocr, marks=marks, head=head, tail=tail)
     for step in STEPS:
         step(draft)
     return _understanding(draft)
@@ -70,6 +74,7 @@ class _Draft:
     rules: Rules
     today: date | None
     from_ocr: bool
+    marks: Marks
     head: Head
     tail: Tail
     doc_type: str = OTHER_TYPE
@@ -271,15 +276,15 @@ def _decide_retention(d: _Draft) -> None:
 
 def _review(d: _Draft) -> None:
     """初审 warnings, then the notes on corrected values."""
-    head = d.head
+    marks = d.marks
     found = initial_review.collect(
         doc_type=d.doc_type, number_problems=d.number.problems if d.number else (), is_own=d.is_own,
-        signer=d.signer, has_date=d.written is not None, secrecy=head.secrecy,
-        secrecy_period=head.secrecy_period, copy_no=head.copy_no, title=d.title, body=d.body,
+        signer=d.signer, has_date=d.written is not None, secrecy=marks.secrecy,
+        secrecy_period=marks.secrecy_period, copy_no=marks.copy_no, title=d.title, body=d.body,
         weekday_problems=tuple(x.weekday_mismatch for x in d.deadlines if x.weekday_mismatch),
         rules=d.rules)
     overdue = (OVERDUE,) if d.today and d.due and d.due.value < d.today else ()
-    d.checks = (*found, *overdue, *d.corrections, *_misread_note(d))
+    d.checks = (*marks.notes, *found, *overdue, *d.corrections, *_misread_note(d))
 
 
 def _misread_note(d: _Draft) -> tuple[str, ...]:
@@ -315,9 +320,9 @@ def _understanding(d: _Draft) -> Understanding:
         issuer_short=classify.issuer_short(d.issuer, d.is_own, d.rules),
         title=d.title,
         date=d.written,
-        secrecy=head.secrecy,
-        secrecy_period=head.secrecy_period,
-        copy_no=head.copy_no,
+        secrecy=d.marks.secrecy,
+        secrecy_period=d.marks.secrecy_period,
+        copy_no=d.marks.copy_no,
         urgency=head.urgency,
         signer=d.signer,
         recipients=d.recipients,
@@ -337,7 +342,7 @@ def _understanding(d: _Draft) -> Understanding:
         retention_code=d.retention_code,
         references=d.references,
         checks=d.checks,
-        is_secret=is_secret(head.secrecy),
+        is_secret=is_secret(d.marks.secrecy),
         awaits=d.awaits,
         awaits_by=d.awaits_by,
         doc_number_draft=head.number_draft if number is None else None,

@@ -1,8 +1,9 @@
-"""The 版头 and the title: 份号, 密级, 紧急程度, 发文机关标志, 发文字号, 签发人, 标题, 主送.
+"""The 版头 and the title: 紧急程度, 发文机关标志, 发文字号, 签发人, 标题, 主送.
 
 GB/T 9704-2012 (GONGWEN.md §2) puts them in this order from the top of page 1; a 纪要 has its
 name, 期号 and an organ/date line instead; a 函 has its number right-aligned under the header;
-a 决议 or 公报 may start with its title. Everything here works on normalised lines.
+a 决议 or 公报 may start with its title. Everything here works on normalised lines, without the
+份号 and 密级 (``secrecy.read_marks`` took them out).
 """
 
 from __future__ import annotations
@@ -10,17 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocab import SECRECY_LEVELS, URGENCY_WORDS
+from core.vocab import URGENCY_WORDS
 from pipeline.understand import dates, docnumber
 from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.ling import Ling, find_ling, organ_above
 from pipeline.understand.title import (DEFAULT_ALIASES, HEADER_SUFFIX, ISSUE_NO, find_title, is_organ,
                                        number_title, title_end, title_like, unquote)
 
-_SECRECY_TYPOS = {"绝秘": "绝密", "机秘": "机密"}
-COPY_NO = re.compile(r"^(?:份号\s*[:：]?\s*)?(\d{6})$")
-SECRECY = re.compile(rf"^(?:密级\s*[:：]\s*)?({'|'.join((*SECRECY_LEVELS, *_SECRECY_TYPOS))})\s*(?:[★☆*＊]|[^\d\s])?\s*"
-                     r"(?:(\d{1,2})\s*(年|个月)|(长期))?$")
 URGENCY = re.compile(rf"^(?:紧急程度\s*[:：]\s*)?({'|'.join(URGENCY_WORDS)})$")
 
 SIGNER = re.compile(r"签\s*发\s*人\s*[:：]\s*([\u4e00-\u9fff·]{2,4}(?:(?:\s+|[、，,])[\u4e00-\u9fff·]{2,4})*)")
@@ -32,9 +29,6 @@ GARBLED_NUMBER = re.compile(r"^[^\u4e00-\u9fff\s]{1,12}\s*[〔\[［(（【〈<{�
 
 @dataclass(frozen=True)
 class Head:
-    copy_no: str | None = None
-    secrecy: str | None = None
-    secrecy_period: str | None = None
     urgency: str | None = None
     header: tuple[str, ...] = ()          # 发文机关标志 lines, 「文件」 removed
     number: DocNumber | None = None
@@ -63,22 +57,11 @@ def split_names(text: str) -> tuple[str, ...]:
 
 
 def _marks(lines: tuple[str, ...]) -> tuple[dict, int]:
+    """紧急程度 lines at the top (份号 and 密级 were taken out by ``secrecy.read_marks``)."""
     found: dict = {}
     i = 0
-    while i < min(len(lines), 6):
-        line = lines[i].replace(" ", "")
-        if m := COPY_NO.match(line):
-            found.setdefault("copy_no", m.group(1))
-        elif m := SECRECY.match(line):
-            found.setdefault("secrecy", _SECRECY_TYPOS.get(m.group(1), m.group(1)))
-            if m.group(2):
-                found.setdefault("secrecy_period", f"{int(m.group(2))}{m.group(3)}")
-            elif m.group(4):
-                found.setdefault("secrecy_period", "长期")
-        elif m := URGENCY.match(line):
-            found.setdefault("urgency", {"急件": "加急"}.get(m.group(1), m.group(1)))
-        else:
-            break
+    while i < min(len(lines), 6) and (m := URGENCY.match(lines[i].replace(" ", ""))):
+        found.setdefault("urgency", {"急件": "加急"}.get(m.group(1), m.group(1)))
         i += 1
     return found, i
 
@@ -246,10 +229,9 @@ def read_head(lines: tuple[str, ...], aliases: tuple[str, ...] = DEFAULT_ALIASES
     meeting_organ, meeting_line, below = _meeting_line(lines, span[1] + 1 if span else title_start, number_line)
     recipients, body_start = _recipients(lines, below)
     head_end = max(body_start, number_line + 1 if number_line is not None else 0)
-    return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
-                secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
-                header=_header(lines[start:header_end]), number=number, number_line=number_line,
-                number_hint=hint, number_draft=draft, signer=_signer(lines, number_line, title_start),
+    return Head(urgency=marks.get("urgency"), header=_header(lines[start:header_end]), number=number,
+                number_line=number_line, number_hint=hint, number_draft=draft,
+                signer=_signer(lines, number_line, title_start),
                 title=title, title_lines=span, title_word=title_word, meeting_organ=meeting_organ,
                 meeting_date_line=meeting_line, recipients=recipients, body_start=body_start,
                 organ_line=_organ_line(lines, header_end, head_end, span))
@@ -258,8 +240,6 @@ def read_head(lines: tuple[str, ...], aliases: tuple[str, ...] = DEFAULT_ALIASES
 def _ling_head(lines: tuple[str, ...], marks: dict, start: int, ling: Ling) -> Head:
     """The head of a 令: its organ, 令号 and the regulation it promulgates."""
     organ = ling.organ or organ_above(lines, start, ling.line)
-    return Head(copy_no=marks.get("copy_no"), secrecy=marks.get("secrecy"),
-                secrecy_period=marks.get("secrecy_period"), urgency=marks.get("urgency"),
-                header=(organ,) if organ else (), number=ling.number, number_line=ling.last,
-                title=ling.title, title_lines=(ling.line, ling.last), title_word="令",
+    return Head(urgency=marks.get("urgency"), header=(organ,) if organ else (), number=ling.number,
+                number_line=ling.last, title=ling.title, title_lines=(ling.line, ling.last), title_word="令",
                 body_start=ling.last + 1)

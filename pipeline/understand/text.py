@@ -50,6 +50,11 @@ def prepare(text: str) -> Doc:
         line = _PAGE_NO.sub("", line) if re.match(r"^\s*[—–\-－]\s*\d{1,3}\s*[—–\-－]\s*\S", line) else line
         if line:
             lines.append(line)
+    return from_lines(lines)
+
+
+def from_lines(lines) -> Doc:
+    """A ``Doc`` of lines already normalised (``prepare``'s, some taken out)."""
     offsets, pos = [], 0
     for line in lines:
         offsets.append(pos)
