@@ -24,8 +24,13 @@ def init(ctx: typer.Context) -> None:
     edge: Edge = ctx.obj
     for folder in edge.settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
-    edge.engine  # connecting applies the migrations
+    from registry.maintenance import enable_key
+
+    key = enable_key(edge.engine, edge.settings.audit_key_file, edge.actor)  # connecting migrates
+    if key is not None:
+        console.print(f"已启用审计密钥：第 {key.keyed_from} 条起的审计事件以密钥封存（之前的事件仍为 SHA-256 链）")
     console.print(f"数据目录已就绪：{edge.settings.data_dir}")
+    console.print(f"审计密钥：{edge.settings.audit_key_file}（与数据库分开备份）")
     console.print(f"数据库：{edge.settings.database_url}")
 
 
@@ -226,22 +231,54 @@ def correct(
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Recompute the hash chain; exit 0 when intact, 6 naming the first broken event."""
-    from registry import audit
+def audit_verify(
+    ctx: typer.Context,
+    deep: Annotated[bool, typer.Option("--deep", help="Also hash every stored original again and compare.")] = False,
+    checkpoint: Annotated[Optional[list[str]], typer.Option(
+        "--checkpoint", help="A line `audit checkpoint` printed, kept off this system (repeatable).")] = None,
+) -> None:
+    """Check the audit log, the register and the counters against each other (and the
+    checkpoints given or kept in [audit] checkpoint_dir); exit 0 when intact, 6 naming each problem."""
+    from pipeline import auditing
 
     edge: Edge = ctx.obj
-    with Session(edge.engine) as session:
-        problems = audit.verify(session)
-        count = session.get(audit.ChainHead, 1).last_seq
-    if problems:
-        first = problems[0]
-        where = f"event {first.seq}" if first.seq is not None else f"record {first.record}"
-        details = "\n".join(f"  - {'event ' + str(p.seq) if p.seq else 'record ' + str(p.record)}: {p.problem}"
-                            for p in problems[:20])
-        raise AuditChainBroken(f"audit chain broken at {where}: {first.problem}\n{details}",
-                               fix="Restore the database from a backup and compare; the events named were altered.")
-    console.print(f"审计链完整：{count} 条事件校验通过。")
+    result = auditing.verify_registry(edge.engine, edge.settings, given=checkpoint or [], deep=deep)
+    if result.problems:
+        details = "\n".join(f"  - {p.where}：{p.problem}" for p in result.problems[:50])
+        more = f"\n  ……另有 {len(result.problems) - 50} 处" if len(result.problems) > 50 else ""
+        raise AuditChainBroken(f"审计校验未通过，{len(result.problems)} 处问题：\n{details}{more}",
+                               fix="Keep the database as it is for the investigation; compare it with a backup "
+                                   "and with the auditors' checkpoints (docs/security.md).")
+    said = [f"{result.events} 条事件"]
+    if result.checkpoints:
+        said.append(f"{result.checkpoints} 个检查点")
+    if result.originals is not None:
+        said.append(f"{result.originals} 份原件")
+    console.print(f"审计链完整：{'、'.join(said)}校验通过。")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context) -> None:
+    """Print the chain's head, sealed with the audit key: keep the line off this system and give
+    it to `audit verify --checkpoint` later."""
+    from pipeline import auditing
+
+    edge: Edge = ctx.obj
+    sys.stdout.write(auditing.take_checkpoint(edge.engine).line + "\n")
+
+
+@audit_app.command("repair-triggers")
+def audit_repair_triggers(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", help="Who restores them (recorded in the audit log).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; recorded in the audit log).")],
+) -> None:
+    """Restore the protective triggers someone dropped, audited with who and why."""
+    from registry.maintenance import repair_triggers
+
+    edge: Edge = ctx.obj
+    restored = repair_triggers(edge.engine, user, reason)
+    console.print(f"已恢复保护触发器：{'、'.join(restored)}" if restored else "保护触发器齐全，无需修复。")
 
 
 @audit_app.command("log")

@@ -39,8 +39,8 @@ class Edge:
 
     @cached_property
     def engine(self) -> Engine:
-        from registry.db import connect
-        return connect(self.settings.database_url)
+        from registry.db import open_registry
+        return open_registry(self.settings)
 
 
 def default_actor() -> str:

@@ -108,7 +108,7 @@ def _preload_ocr(settings: Settings) -> None:
 
 
 def _serve(conn: Connection, setup: WorkerSetup) -> None:
-    from registry.db import connect
+    from registry.db import open_registry
 
     engine = None
     while True:
@@ -119,7 +119,7 @@ def _serve(conn: Connection, setup: WorkerSetup) -> None:
         if task is None:
             break
         try:
-            engine = engine or connect(setup.settings.database_url)
+            engine = engine or open_registry(setup.settings)
         except Exception as exc:  # noqa: BLE001 (the database, not the file)
             conn.send(Crashed(task, f"{type(exc).__name__}: {exc}", error=True, infrastructure=True))
             continue

@@ -1,11 +1,13 @@
 """The audit log: typed events, appended in the same transaction as the change they describe,
-hash-chained so that altering, removing or inserting a row is detectable.
+chained so that altering, removing or inserting a row is detectable (``registry/verify.py``).
 
-Each event's hash is SHA-256 over the canonical JSON array
+Each event's hash is taken over the canonical JSON array
 ``[seq, at, actor, action, record, details, prev_hash]`` (UTF-8, no spaces, ``details`` being
-the canonical JSON text stored in the row). The first event's ``prev_hash`` is 64 zeros.
-Every event about a document also carries ``digest``: a hash of the document row as it stands
-after the change, so a document edited behind the registry's back no longer matches its chain.
+the canonical JSON text stored in the row): HMAC-SHA256 under the audit key from the key's
+first event on (``registry/auditkey.py``), plain SHA-256 before it (a registry begun before
+keys). The first event's ``prev_hash`` is 64 zeros. Every event about a document also carries
+``digest``: a hash of the document row as it stands after the change, so a document edited
+behind the registry's back no longer matches its chain.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.auditkey import AuditKey
 from registry.models import AuditEvent, ChainHead, Document
 
 GENESIS_HASH = "0" * 64
@@ -38,6 +41,8 @@ class Action(StrEnum):
     EXPORTED = "exported"
     LINKED = "linked"
     DISCARDED = "discarded"
+    KEYED = "keyed"                          # the audit key made; the first event it seals
+    TRIGGERS_REPAIRED = "triggers_repaired"
 
 
 def canonical_json(value: Any) -> str:
@@ -51,10 +56,14 @@ def _plain(value: Any) -> Any:
 
 
 def event_hash(seq: int, at: str, actor: str, action: str, record: str | None, details: str,
-               prev_hash: str) -> str:
+               prev_hash: str, key: AuditKey | None = None) -> str:
+    """SHA-256 of the event's canonical array; from the key's ``keyed_from`` on, HMAC-SHA256
+    under the audit key, which whoever can only write the database does not have."""
     payload = json.dumps([seq, at, actor, action, record, details, prev_hash],
-                         ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if key is not None and seq >= key.keyed_from:
+        return key.seal(payload)
+    return hashlib.sha256(payload).hexdigest()
 
 
 DIGESTED_FIELDS = (
@@ -89,86 +98,18 @@ class Head:
     last_hash: str
 
 
-def chain_event(head: Head, *, actor: str, action: Action, record: str | None, details: dict[str, Any],
-                at: datetime | None = None) -> dict[str, Any]:
+def chain_event(head: Head, key: AuditKey | None, *, actor: str, action: Action, record: str | None,
+                details: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
     """The next event as a row of ``audit_events``; ``head`` moves on to it. The caller holds
     the chain's lock and writes the row and the new head in the same transaction."""
     seq = head.last_seq + 1
     stamp = (at or utc_now()).astimezone(timezone.utc).isoformat(timespec="microseconds")
     encoded = canonical_json(details)
-    digest = event_hash(seq, stamp, actor, action.value, record, encoded, head.last_hash)
+    digest = event_hash(seq, stamp, actor, action.value, record, encoded, head.last_hash, key)
     row = {"seq": seq, "at": stamp, "actor": actor, "action": action.value, "record": record,
            "details": encoded, "prev_hash": head.last_hash, "hash": digest}
     head.last_seq, head.last_hash = seq, digest
     return row
-
-
-@dataclass(frozen=True)
-class Break:
-    seq: int | None  # the first event that does not verify (None: the problem is not one event)
-    record: str | None
-    problem: str
-
-
-def verify(session: Session, batch: int = 5000) -> list[Break]:
-    """Recompute the whole chain and cross-check it against the head and the documents.
-
-    Returns the problems found, first break first; an empty list means the log is intact.
-    """
-    problems: list[Break] = []
-    expected_prev, expected_seq = GENESIS_HASH, 1
-    last_digest: dict[str, str] = {}
-    registered: set[str] = set()
-    for event in _events_in_order(session, batch):
-        if event.seq != expected_seq:
-            what = "missing" if event.seq > expected_seq else "duplicated or out of order"
-            problems.append(Break(event.seq, event.record,
-                                  f"expected event {expected_seq} here, found {event.seq}: events {what}"))
-            break
-        if event.prev_hash != expected_prev:
-            problems.append(Break(event.seq, event.record,
-                                  "prev_hash does not match the previous event: an event before it was "
-                                  "removed, altered or inserted"))
-            break
-        recomputed = event_hash(event.seq, event.at, event.actor, event.action, event.record,
-                                event.details, event.prev_hash)
-        if recomputed != event.hash:
-            problems.append(Break(event.seq, event.record, "content does not match its hash: the event was altered"))
-            break
-        if event.record:
-            digest = json.loads(event.details).get("digest")
-            if digest:
-                last_digest[event.record] = digest
-            if event.action == Action.REGISTERED:
-                registered.add(event.record)
-        expected_prev, expected_seq = event.hash, event.seq + 1
-    if problems:
-        return problems
-
-    head = session.get(ChainHead, 1)
-    if head is None or head.last_seq != expected_seq - 1 or head.last_hash != expected_prev:
-        problems.append(Break(expected_seq - 1 or None, None,
-                              f"the chain ends at event {expected_seq - 1} but the head records "
-                              f"{head.last_seq if head else 'nothing'}: events were cut off the end"))
-    for document in session.scalars(select(Document).order_by(Document.id)):
-        if document.reg_no not in registered:
-            problems.append(Break(None, document.reg_no, "no 'registered' event for this document"))
-        elif last_digest.get(document.reg_no) != record_digest(document):
-            problems.append(Break(None, document.reg_no,
-                                  "the document no longer matches its last audit event: changed outside wenshu"))
-    return problems
-
-
-def _events_in_order(session: Session, batch: int) -> Iterator[AuditEvent]:
-    after = 0
-    while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > after)
-                               .order_by(AuditEvent.seq).limit(batch)).all()
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].seq
-        session.expunge_all()
 
 
 def event_to_json(event: AuditEvent) -> dict[str, Any]:
@@ -182,3 +123,18 @@ def events(session: Session, record: str | None = None) -> Iterable[AuditEvent]:
     if record:
         query = query.where(AuditEvent.record == record)
     return session.scalars(query)
+
+
+def newest_digest(session: Session, record: str) -> str | None:
+    """The digest the newest event about ``record`` gave its row."""
+    for details in session.scalars(select(AuditEvent.details).where(AuditEvent.record == record)
+                                   .order_by(AuditEvent.seq.desc())):
+        digest = json.loads(details).get("digest")
+        if digest:
+            return digest
+    return None
+
+
+def matches_chain(session: Session, document: Document) -> bool:
+    """Whether the row is as its newest audit event left it (not edited behind wenshu's back)."""
+    return newest_digest(session, document.reg_no) == record_digest(document)

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from core.errors import InvalidValue, NotFound
+from core.errors import InvalidValue, NotFound, Tampered
 from core.settings import Settings
 from core.vocab import DOC_TYPE_VALUES, ROUTES, SECRECY_LEVELS, URGENCIES, RecordStatus
-from registry import filing, queries
+from registry import audit, filing, queries
 from registry.audit import Action
 from registry.exports import FIELDS
 from registry.models import Document
@@ -28,6 +28,7 @@ CHOICES = {
     "route": ROUTES,
     "retention": tuple(filing.RETENTION_CODES),
 }
+PLAUSIBLE_YEARS = (1900, 2100)  # a 成文日期 or deadline outside these is a typing slip
 CORRECTABLE = tuple(name for name in UNDERSTOOD_FIELDS if name != "archive_code")
 REFILE_ON = ("retention", "department", "date")
 CLEARABLE = ("doc_number", "date", "secrecy", "urgency", "deadline")
@@ -57,9 +58,13 @@ def parse_value(field_name: str, raw: str) -> Any:
         raise InvalidValue(f"字段「{field_name}」不能为空", fix="Give a value.")
     if field_name in ("date", "deadline"):
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             raise InvalidValue(f"日期「{raw}」无法识别", fix="Write it as YYYY-MM-DD.") from None
+        if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]:  # 0001-01-01 would make a 档号 of year 1
+            raise InvalidValue(f"日期「{raw}」不在 {PLAUSIBLE_YEARS[0]}—{PLAUSIBLE_YEARS[1]} 年之间",
+                               fix="Check the year and write the date as YYYY-MM-DD.")
+        return value
     choices = CHOICES.get(field_name)
     if choices and raw not in choices:
         raise InvalidValue(f"「{raw}」不是有效的{field_name}", fix="One of: " + "、".join(choices))
@@ -104,7 +109,12 @@ def void(engine: Engine, reg_no: str, reason: str, actor: str) -> str:
 
 
 def _get_for_update(session, reg_no: str) -> Document:  # noqa: ANN001
+    """The record to change, once it is known to be as its newest audit event left it: a
+    correction on top of a row edited behind wenshu's back would seal the forgery in."""
     document = session.scalar(select(Document).where(Document.reg_no.in_(queries.spellings(reg_no))))
     if document is None:
         raise NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
+    if not audit.matches_chain(session, document):
+        raise Tampered(f"{document.reg_no} 与其最新审计事件不符：它在 wenshu 之外被改动过，拒绝在其上更正或作废。",
+                       fix="Run `wenshu audit verify`, restore the record from a backup, and correct it then.")
     return document

@@ -21,10 +21,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from core.errors import DatabaseError
+from core.settings import Settings
+from registry import auditkey
+from registry.auditkey import AuditKey
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -105,8 +108,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 @lru_cache(maxsize=8)
-def connect(database_url: str) -> Engine:
-    """One engine per database URL and process, with the schema migrated to the newest version."""
+def connect(database_url: str, key_file: Path) -> Engine:
+    """One engine per database URL and process, with the schema migrated to the newest version
+    and the audit key at ``key_file`` bound to it (made with a new registry's first use)."""
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -118,7 +122,38 @@ def connect(database_url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     migrate(engine)
-    return engine
+    return engine.execution_options(wenshu_audit_key=_key_for(engine, Path(key_file)))
+
+
+def open_registry(settings: Settings) -> Engine:
+    """The registry of these settings: its database, with its audit key."""
+    return connect(settings.database_url, settings.audit_key_file)
+
+
+def audit_key(engine: Engine) -> AuditKey | None:
+    """The audit key ``connect`` bound to this engine (None: the registry has none here)."""
+    return engine.get_execution_options().get("wenshu_audit_key")
+
+
+def _key_for(engine: Engine, key_file: Path) -> AuditKey | None:
+    """The registry's key; a registry with no event yet gets its key now, and the database
+    records from which event on the chain is keyed. A registry with events and no key file gets
+    none here (``keying.enable`` makes one for a registry begun before keys)."""
+    key = auditkey.load(key_file)
+    lock = " FOR UPDATE" if engine.dialect.name == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE
+    with writer(engine).begin() as connection:
+        last_seq, keyed_from = connection.execute(
+            text(f"SELECT last_seq, keyed_from FROM chain_head WHERE id = 1{lock}")).one()
+        if last_seq or keyed_from is not None:
+            return key
+        if key is None:
+            try:
+                key = auditkey.create(key_file, keyed_from=1)
+            except FileExistsError:  # another process made it a moment ago
+                key = auditkey.load(key_file)
+        connection.execute(text("UPDATE chain_head SET keyed_from = :first WHERE id = 1"),
+                           {"first": key.keyed_from})
+    return key
 
 
 def writer(engine: Engine) -> Engine:

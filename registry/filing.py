@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from core.settings import Settings
+from registry import audit
 from registry.audit import Action, as_utc
 from registry.models import Document
 from registry.writing import WriteTransaction
@@ -56,11 +57,20 @@ def link_replies(txn: WriteTransaction, document: Document) -> list[str]:
     originals = txn.session.scalars(select(Document).where(
         Document.direction == "发文", Document.doc_number.in_(cited),
         Document.doc_type.in_(answered_types))).all()
+    answered, untrusted = [], []
     for original in originals:
+        if not audit.matches_chain(txn.session, original):  # never seal a row edited behind our back
+            untrusted.append(original.reg_no)
+            continue
         original.details = {**original.details, "answered_by": document.reg_no}
         txn.record(Action.LINKED, original.reg_no, {"answered_by": document.reg_no}, document=original)
-    answered = [original.reg_no for original in originals]
+        answered.append(original.reg_no)
     if answered:
         document.details = {**document.details, "answers": answered}
-        txn.record(Action.LINKED, document.reg_no, {"answers": answered}, document=document)
+    if untrusted:
+        document.warnings = [*document.warnings, *(f"所答复的 {reg_no} 与其审计记录不符（在 wenshu 之外被改动），未关联"
+                                                   for reg_no in untrusted)]
+    if answered or untrusted:
+        txn.record(Action.LINKED, document.reg_no,
+                   {"answers": answered, **({"not_linked": untrusted} if untrusted else {})}, document=document)
     return answered

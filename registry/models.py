@@ -35,6 +35,8 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The first event sealed with the audit key (registry/auditkey.py); None: not keyed yet.
+    keyed_from: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Document(Base):

@@ -65,6 +65,7 @@ class _Number:
     seq: int
     reg_no: str
     issued_now: bool = False  # taken from the series now (not printed on the document)
+    printed: bool = False     # the 发文字号 printed on the document (the series may jump to it)
 
 
 def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
@@ -111,7 +112,7 @@ def _number(txn: WriteTransaction, settings: Settings, intake: Intake, moment: d
         if printed is not None:
             numbering.check_free(txn.connection, printed)
             txn.take_number(printed.series, printed.year, printed.seq)
-            return _Number(printed.series, printed.year, printed.seq, printed.number)
+            return _Number(printed.series, printed.year, printed.seq, printed.number, printed=True)
     series_name = _series_for(settings, intake)
     year = moment.astimezone(settings.zone).year
     seq = txn.next_number(series_name, year)
@@ -146,6 +147,8 @@ def _registered_details(intake: Intake, number: _Number) -> dict[str, Any]:
                                "file_name": intake.file_name, "sha256": intake.sha256}
     if number.issued_now:
         details["allocated"] = True
+    if number.printed:
+        details["printed"] = True   # `audit verify` replays the counters: this number may jump ahead
     if intake.as_new:
         details["as_new"] = intake.as_new
     if intake.origin:

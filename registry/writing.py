@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
-from registry import audit
-from registry.db import writer
+from core.errors import Tampered
+from registry import audit, guard
+from registry.auditkey import AuditKey
+from registry.db import audit_key, writer
 from registry.models import AuditEvent, ChainHead, Counter, Document
 
 
@@ -47,6 +49,7 @@ class WriteTransaction:
     session: Session
     head: audit.Head
     actor: str
+    key: AuditKey
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -79,21 +82,31 @@ class WriteTransaction:
         """Append an audit event; with ``document``, the event carries the row's new digest."""
         if document is not None:
             details = {**details, "digest": audit.record_digest(document)}
-        self.events.append(audit.chain_event(self.head, actor=self.actor, action=action, record=record,
+        self.events.append(audit.chain_event(self.head, self.key, actor=self.actor, action=action, record=record,
                                              details=details))
 
-    def _write_events(self) -> None:
+    def append_events(self) -> None:
         if self.events:
             self.connection.execute(_INSERT_EVENTS, self.events)
             self.connection.execute(_MOVE_HEAD, {"seq": self.head.last_seq, "hash": self.head.last_hash})
 
 
 @contextmanager
-def write_transaction(engine: Engine, actor: str) -> Iterator[WriteTransaction]:
+def write_transaction(engine: Engine, actor: str, *, key: AuditKey | None = None,
+                      check_triggers: bool = True) -> Iterator[WriteTransaction]:
+    """A write transaction on ``engine`` (as ``registry.db.connect`` made it, its audit key bound).
+    Before anything is written it checks the registry was not changed behind wenshu's back
+    (``guard``): with a trigger gone or the chain head off, it refuses (``Tampered``)."""
+    key = key or audit_key(engine)
+    if key is None:
+        raise Tampered("没有审计密钥，无法在审计日志上续写，拒绝写入。",
+                       fix="Restore the key file ([audit] key_file) from its backup; for a registry begun "
+                           "before audit keys, run `wenshu init` once to make one.")
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         # First statement: the lock. SQLite already holds it (BEGIN IMMEDIATE); on PostgreSQL
         # the row lock queues every other writer behind this one.
         last_seq, last_hash = session.connection().execute(_LOCK_HEAD).one()
-        txn = WriteTransaction(session=session, head=audit.Head(last_seq, last_hash), actor=actor)
+        guard.check_before_write(session.connection(), last_seq, last_hash, triggers=check_triggers)
+        txn = WriteTransaction(session=session, head=audit.Head(last_seq, last_hash), actor=actor, key=key)
         yield txn
-        txn._write_events()
+        txn.append_events()

@@ -94,14 +94,14 @@ def bench_born_digital(tmp: Path) -> None:
     from extractors import extract
     from pipeline.indexing import index_registered
     from pipeline.ingest import STEPS, Context, Job, ingest_file
-    from registry.db import connect
+    from registry.db import open_registry
 
     print(f"born-digital documents ({BORN_DIGITAL} docx, {BORN_DIGITAL} two-page PDFs)", flush=True)
     files = _born_digital(tmp / "born")
     settings = _settings(tmp / "recipe-data")
     for folder in settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
-    engine = connect(settings.database_url)
+    engine = open_registry(settings)
     extract(files[0], settings)
     extract(files[-1], settings)
 

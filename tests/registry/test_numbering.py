@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidValue
 from registry import audit
-from registry.db import connect
+from registry.db import audit_key, open_registry
 from registry.models import Document
 from registry.corrections import void
 from registry.records import Intake, register
+from registry.verify import verify
 
 WORKER = Path(__file__).with_name("register_many.py")
 
@@ -29,22 +30,22 @@ def _intake(n: int, **extra) -> Intake:
 @pytest.mark.slow
 def test_four_processes_register_2000_documents_gap_free(db_settings):
     url = db_settings.database_url
-    connect(url)  # migrate once before the race, as `wenshu init` does
+    open_registry(db_settings)  # migrate and make the key once before the race, as `wenshu init` does
     workers = [subprocess.Popen([sys.executable, str(WORKER), str(db_settings.data_dir), url, str(w), "500"])
                for w in range(4)]
     assert [worker.wait(timeout=600) for worker in workers] == [0, 0, 0, 0]
 
-    engine = connect(url)
+    engine = open_registry(db_settings)
     with Session(engine) as session:
         seqs = session.scalars(select(Document.seq).order_by(Document.seq)).all()
         reg_nos = session.scalars(select(Document.reg_no)).all()
         assert seqs == list(range(1, 2001))
         assert len(set(reg_nos)) == 2000
-        assert audit.verify(session) == []
+        assert verify(session, audit_key(engine)) == []
 
 
 def test_numbers_follow_the_series_format_and_year(settings):
-    engine = connect(settings.database_url)
+    engine = open_registry(settings)
     spring = datetime(2026, 3, 5, 1, 0, tzinfo=timezone.utc)
     assert register(engine, settings, _intake(1), "t", now=spring).reg_no == "收〔2026〕1号"
     assert register(engine, settings, _intake(2), "t", now=spring).reg_no == "收〔2026〕2号"
@@ -58,13 +59,13 @@ def test_numbers_follow_the_series_format_and_year(settings):
 
 
 def test_a_series_of_the_other_direction_is_refused(settings):
-    engine = connect(settings.database_url)
+    engine = open_registry(settings)
     with pytest.raises(InvalidValue):
         register(engine, settings, _intake(1, series="函"), "t")
 
 
 def test_duplicate_is_recognised_not_numbered(settings):
-    engine = connect(settings.database_url)
+    engine = open_registry(settings)
     first = register(engine, settings, _intake(7), "t")
     again = register(engine, settings, _intake(7), "t")
     assert again.duplicate_of == first.reg_no
@@ -77,7 +78,7 @@ def test_duplicate_is_recognised_not_numbered(settings):
 
 
 def test_voided_record_keeps_its_number(settings):
-    engine = connect(settings.database_url)
+    engine = open_registry(settings)
     first = register(engine, settings, _intake(1), "t")
     void(engine, first.reg_no, "扫描重复", "clerk")
     second = register(engine, settings, _intake(2), "t")
@@ -85,6 +86,6 @@ def test_voided_record_keeps_its_number(settings):
         voided = session.scalar(select(Document).where(Document.reg_no == first.reg_no))
         assert (voided.status, voided.void_reason) == ("已作废", "扫描重复")
         assert second.reg_no != first.reg_no and second.reg_no.endswith("〕2号")
-        assert audit.verify(session) == []
+        assert verify(session, audit_key(engine)) == []
     with pytest.raises(InvalidValue):
         void(engine, second.reg_no, "  ", "clerk")

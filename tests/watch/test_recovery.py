@@ -14,7 +14,7 @@ from pipeline.files import dated_folder, free_name, reason_file, stage_reason
 from pipeline.ingest import Context, ingest_file
 from pipeline.processing import process, quarantine_crashed
 from registry import ledger, records
-from registry.db import connect
+from registry.db import open_registry
 from tests.watch.helpers import audit_actions, files_under, write_txt
 
 
@@ -22,7 +22,7 @@ from tests.watch.helpers import audit_actions, files_under, write_txt
 def env(settings):
     for folder in settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
-    engine = connect(settings.database_url)
+    engine = open_registry(settings)
     return settings, engine
 
 
