@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 
 from core.settings import Settings, WatchSettings
 from core.vocab import Status
+from pipeline.auditing import write_daily_checkpoint
 from pipeline.claims import Claim, Claimer, Moved
 from pipeline.indexing import BatchIndexer
 from pipeline.ingest import Context, Outcome
@@ -42,6 +43,7 @@ from pipeline.workers import Crashed, Finished, Task, WorkerPool, WorkerSetup
 from registry import ledger
 from registry.audit import utc_now
 from registry.ledger import Entry
+from registry.writing import check_writable
 
 TICK = 0.1  # seconds: the loop's heartbeat when idle
 POLL_EVERY = 0.5  # seconds between looks at the candidates' sizes and mtimes (and when one is due)
@@ -147,9 +149,11 @@ class Watcher:
     def run(self, *, once: bool = False, scan: bool = True, claims: list[Claim] = (),
             on_tick: Callable[["Watcher"], None] | None = None) -> None:
         """Watch until stopped (SIGTERM, SIGINT); ``once``: until what is there is processed."""
+        check_writable(self.engine)  # a registry tampered with is not written on, from the start
         for root in self.roots:
             root.mkdir(parents=True, exist_ok=True)
         self.settings.work_dir.mkdir(parents=True, exist_ok=True)
+        self._safely("审计检查点", self._checkpoint)
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         observers = []
         try:
@@ -195,6 +199,7 @@ class Watcher:
         if rescan and now >= clock.next_rescan:
             clock.next_rescan = now + self.watch.rescan_interval
             self._safely("全量扫描", self._rescan, self._resume)
+            self._safely("审计检查点", self._checkpoint)
         due = self.tracker.next_due(after=clock.last_poll)  # one became due since the last look
         if (now >= clock.next_poll or (due is not None and due <= now)) and not self._ready and self._room() > 0:
             self._ready = self.tracker.poll()
@@ -217,6 +222,10 @@ class Watcher:
         self.claims.clear()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+    def _checkpoint(self) -> None:
+        """Today's checkpoint line in [audit] checkpoint_dir, once a day (docs/security.md)."""
+        write_daily_checkpoint(self.engine, self.settings)
 
     def _stop(self, signum: int, frame: object) -> None:  # noqa: ARG002
         if self.stopping and signum == signal.SIGINT:

@@ -97,11 +97,7 @@ def write_transaction(engine: Engine, actor: str, *, key: AuditKey | None = None
     """A write transaction on ``engine`` (as ``registry.db.connect`` made it, its audit key bound).
     Before anything is written it checks the registry was not changed behind wenshu's back
     (``guard``): with a trigger gone or the chain head off, it refuses (``Tampered``)."""
-    key = key or audit_key(engine)
-    if key is None:
-        raise Tampered("没有审计密钥，无法在审计日志上续写，拒绝写入。",
-                       fix="Restore the key file ([audit] key_file) from its backup; for a registry begun "
-                           "before audit keys, run `wenshu init` once to make one.")
+    key = key or _key_or_refuse(engine)
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         # First statement: the lock. SQLite already holds it (BEGIN IMMEDIATE); on PostgreSQL
         # the row lock queues every other writer behind this one.
@@ -110,3 +106,22 @@ def write_transaction(engine: Engine, actor: str, *, key: AuditKey | None = None
         txn = WriteTransaction(session=session, head=audit.Head(last_seq, last_hash), actor=actor, key=key)
         yield txn
         txn.append_events()
+
+
+def check_writable(engine: Engine) -> None:
+    """What every write checks first, checked once at the start of a long run (the watcher):
+    ``Tampered`` when the registry would refuse to write."""
+    _key_or_refuse(engine)
+    with engine.connect() as connection:
+        last_seq, last_hash = connection.execute(select(ChainHead.last_seq, ChainHead.last_hash)
+                                                 .where(ChainHead.id == 1)).one()
+        guard.check_before_write(connection, last_seq, last_hash)
+
+
+def _key_or_refuse(engine: Engine) -> AuditKey:
+    key = audit_key(engine)
+    if key is None:
+        raise Tampered("没有审计密钥，无法在审计日志上续写，拒绝写入。",
+                       fix="Restore the key file ([audit] key_file) from its backup; for a registry begun "
+                           "before audit keys, run `wenshu init` once to make one.")
+    return key

@@ -359,3 +359,18 @@ def test_a_head_that_disagrees_with_the_log_stops_every_write(db_settings):
         register(engine, db_settings, Intake(direction="收文", file_name="x.txt", sha256="e" * 64,
                                              stored_path="s/x", text="正文"), "clerk")
     assert "截断或改写" in _cli(db_settings, "audit", "repair-triggers", "--user", "a", "--reason", "r", code=19).stderr
+
+
+def test_the_watcher_refuses_to_start_on_a_tampered_registry_and_keeps_a_daily_checkpoint(db_settings):
+    engine = _populate(db_settings)
+    inbox = db_settings.data_dir / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "a.txt").write_text("东湖大学教务处\n关于开展教学检查的通知\n各学院：\n请做好检查。\n2026年12月1日\n", encoding="utf-8")
+    _drop_triggers(engine)
+    result = _cli(db_settings, "watch", "--once", code=19)
+    assert "保护触发器" in result.stderr and (inbox / "a.txt").exists()
+    _cli(db_settings, "audit", "repair-triggers", "--user", "张主任", "--reason", "DBA 误删", code=0)
+    _cli(db_settings, "watch", "--once", code=0)
+    kept = (db_settings.checkpoint_dir / "checkpoints.txt").read_text().splitlines()
+    assert len(kept) == 1 and kept[0].startswith("wenshu-checkpoint v1 ")
+    assert "1 个检查点" in _cli(db_settings, "audit", "verify", code=0).stdout
