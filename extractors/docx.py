@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import check_zip
+from extractors.archive import Archive, repacked_xml
 from extractors.cleanup import clean
 from extractors.errors import Corrupt
 from extractors.model import Extracted, Page
@@ -113,9 +113,10 @@ def extract(path: Path, settings, fmt: str = "docx") -> Extracted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    check_zip(path, settings, "Word 文档")
+    with Archive(path, settings, "Word 文档") as archive:  # python-docx inflates nothing itself
+        package = repacked_xml(archive)
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(package)
         headers, footers = _headers_footers(document)
         body = _blocks(document.element.body, document._body)
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from extractors import docx, image, legacy, odt, ofd, pdf, text
+from extractors.archive import peek
 from extractors.ocr import OCR_NEEDS
 from extractors.errors import Empty, Encrypted
 from extractors.model import Extracted
@@ -162,17 +163,14 @@ _ODF_MEDIA_TYPE = re.compile(rb'manifest:full-path="/"[^>]*?manifest:media-type=
 def _odf_kind(path: Path, names: set[str], ext: str) -> str:
     """OpenDocument: the ``mimetype`` member (stored first, uncompressed), else the media type
     the manifest gives the package root ("/")."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
-                mimetype = archive.read("mimetype")
-            elif archive.getinfo("META-INF/manifest.xml").file_size <= 1024 * 1024:
-                found = _ODF_MEDIA_TYPE.search(archive.read("META-INF/manifest.xml"))
-                mimetype = (found.group(1) or found.group(2)) if found else b""
-            else:
-                mimetype = b""
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
-        return _BY_EXTENSION.get(ext, "zip") if ext in (".odt", ".ott") else "zip"
+    # Read through archive.peek, within a few bytes, whatever the headers declare.
+    mimetype = peek(path, "mimetype", 200) if "mimetype" in names else None
+    if mimetype is None:
+        manifest = peek(path, "META-INF/manifest.xml", 1024 * 1024) if "META-INF/manifest.xml" in names else None
+        if manifest is None:
+            return _BY_EXTENSION.get(ext, "zip") if ext in (".odt", ".ott") else "zip"
+        found = _ODF_MEDIA_TYPE.search(manifest)
+        mimetype = (found.group(1) or found.group(2)) if found else b""
     prefix = b"application/vnd.oasis.opendocument."
     mimetype = mimetype.strip()
     if mimetype.startswith(prefix):

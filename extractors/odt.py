@@ -12,18 +12,18 @@ templates of indexes are not text of the document.
 The XML is parsed without DTDs, entity expansion or network access, and a part that declares
 entities is refused as corrupt: no office suite writes one, and nested entities that expand a
 billion-fold ("billion laughs") are the classic way to exhaust memory (Python's own ElementTree
-expands internal entities). Sizes are checked before anything is inflated (``archive.check_zip``).
+expands internal entities). Members are inflated within ``limits.max_unzipped_mb`` whatever the zip
+headers say (``archive.Archive``).
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import check_zip
+from extractors.archive import Archive, declares_entities
 from extractors.cleanup import clean
 from extractors.errors import Corrupt, Encrypted
 from extractors.model import Extracted, Page
@@ -64,17 +64,8 @@ _CORRUPT = ("OpenDocument 文档已损坏，无法读取（内部结构不完整
             "请用 WPS 或 LibreOffice 打开后另存一份再投递，或向来文单位重新索取。")
 
 
-def _declares_entities(data: bytes) -> bool:
-    if b"<!ENTITY" in data:  # UTF-8, what every office suite writes
-        return True
-    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):  # XML in UTF-16 must start with its byte order mark
-            return "<!ENTITY" in data[2:].decode(codec, "replace")
-    return False
-
-
 def _parse(data: bytes, name: str, part: str):
-    if _declares_entities(data):  # refused before the parser sees them; other encodings: below
+    if declares_entities(data):  # refused before the parser sees them; other encodings: below
         raise Corrupt(_CORRUPT, cause=f"{name}: {part} declares XML entities (refused)")
     root = etree.fromstring(data, _PARSER)
     dtd = root.getroottree().docinfo.internalDTD
@@ -188,21 +179,17 @@ def _headers_footers(content, styles) -> tuple[list[str], list[str]]:
     return headers, footers
 
 
-def _read(archive: zipfile.ZipFile, name: str, part: str):
-    try:
-        data = archive.read(part)
-    except KeyError:
+def _read(archive: Archive, name: str, part: str):
+    if part not in archive:
         return None
-    return _parse(data, name, part)
+    return _parse(archive.read(part), name, part)
 
 
 def extract(path: Path, settings, fmt: str = "odt") -> Extracted:
-    check_zip(path, settings, "OpenDocument 文档")
     warnings: list[str] = []
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
+        with Archive(path, settings, "OpenDocument 文档") as archive:
+            if "META-INF/manifest.xml" in archive and b"encryption-data" in archive.read("META-INF/manifest.xml"):
                 raise Encrypted("OpenDocument 文档设置了打开密码，无法读取。请向来文单位索取未加密的文件，"
                                 "或用 WPS/LibreOffice 输入密码后另存为无密码文档再投递。",
                                 cause=f"{path.name}: META-INF/manifest.xml lists encryption-data",
@@ -215,7 +202,7 @@ def extract(path: Path, settings, fmt: str = "odt") -> Extracted:
             except (etree.XMLSyntaxError, Corrupt) as exc:  # the body is still there to read
                 styles = None
                 warnings.append(f"styles.xml unreadable, headers and footers skipped: {exc}")
-    except (KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+    except (KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise Corrupt(_CORRUPT, cause=f"{path.name}: {type(exc).__name__}: {exc}") from exc
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:

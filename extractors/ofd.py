@@ -10,14 +10,13 @@ Template pages (letterheads) are read before the page's own content. Pages made 
 from __future__ import annotations
 
 import posixpath
-import zipfile
 from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import check_zip
+from extractors.archive import Archive
 from extractors.cleanup import WIDE_GAP, clean
-from extractors.errors import Corrupt
+from extractors.errors import Corrupt, TooLarge
 from extractors.model import Extracted, Page
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -42,7 +41,7 @@ def _find(element, *names):
 
 
 class _Package:
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: Archive):
         self.archive = archive
         self.names = {name.lower().lstrip("/"): name for name in archive.namelist()}
 
@@ -50,7 +49,7 @@ class _Package:
         name = self.names.get(location.lower().lstrip("/"))
         if name is None:
             raise KeyError(f"missing part {location}")
-        return etree.fromstring(self.archive.read(name), _PARSER)
+        return etree.fromstring(self.archive.read_xml(name), _PARSER)
 
 
 def _resolve(base_dir: str, location: str) -> str:
@@ -103,7 +102,8 @@ def _lines(items) -> str:
     return "\n".join(out)
 
 
-def _pages(package: _Package):
+def _documents(package: _Package):
+    """(base folder, template locations by ID, page elements) of each document in OFD.xml."""
     root = package.xml("OFD.xml")
     for body in _children(root, "DocBody"):
         doc_root = _find(body, "DocRoot")
@@ -115,7 +115,23 @@ def _pages(package: _Package):
         templates = {t.get("ID"): _resolve(base, t.get("BaseLoc", ""))
                      for t in document.iter() if _local(t) == "TemplatePage"}
         pages = _find(document, "Pages")
-        for page in _children(pages, "Page") if pages is not None else []:
+        yield base, templates, _children(pages, "Page") if pages is not None else []
+
+
+def _pages(package: _Package, path: Path, settings):
+    documents, count = [], 0
+    for document in _documents(package):  # every page is counted before any is read
+        documents.append(document)
+        count += len(document[2])
+        if count > settings.limits.max_pages:
+            break
+    if count > settings.limits.max_pages:
+        raise TooLarge(f"OFD 文件超过 {settings.limits.max_pages} 页的上限（至少 {count} 页），已拒绝处理。"
+                       "请拆分后分别投递，或请管理员调高 limits.max_pages。",
+                       cause=f"{path.name}: at least {count} pages listed (limit {settings.limits.max_pages})",
+                       fix="Split the OFD or raise [limits] max_pages.")
+    for base, templates, pages in documents:
+        for page in pages:
             content = package.xml(_resolve(base, page.get("BaseLoc", "")))
             items = []
             for template in _children(content, "Template"):
@@ -127,11 +143,10 @@ def _pages(package: _Package):
 
 
 def extract(path: Path, settings, fmt: str = "ofd") -> Extracted:
-    check_zip(path, settings, "OFD 文件")
     try:
-        with zipfile.ZipFile(path) as archive:
-            texts = list(_pages(_Package(archive)))
-    except (KeyError, ValueError, etree.XMLSyntaxError, zipfile.BadZipFile) as exc:
+        with Archive(path, settings, "OFD 文件") as archive:
+            texts = list(_pages(_Package(archive), path, settings))
+    except (KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise Corrupt("OFD 文件已损坏或结构不完整，无法读取。请用 OFD 阅读器打开后另存，或转为 PDF 后再投递。",
                       cause=f"{path.name}: {type(exc).__name__}: {exc}") from exc
     pages = tuple(Page(i + 1, "pdf-text", clean(text), source="ofd-xml") for i, text in enumerate(texts))
