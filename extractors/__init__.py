@@ -6,6 +6,7 @@ engine and its worker pool). Failures are typed ExtractionErrors with a message 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from extractors.errors import Empty, ExtractionError, TooLarge, Unsupported
@@ -36,7 +37,7 @@ def extract(path: str | Path, settings) -> Extracted:
     spec = FORMATS[name]
     if spec.extract is None:
         raise Unsupported(spec.refusal, cause=f"{path.name}: content detected as {name}")
-    result = spec.extract(path, settings, name)
+    result = cap_text(spec.extract(path, settings, name), settings.limits.max_text_chars)
     if not any(page.text.strip() for page in result.pages):
         kind = "ocr" if any(page.method == "ocr" for page in result.pages) else "other"
         if any("OCR gave up" in warning for warning in result.warnings):
@@ -44,3 +45,18 @@ def extract(path: str | Path, settings) -> Extracted:
         raise Empty(_NOTHING_READ[kind], cause=f"{path.name}: {name}, {len(result.pages)} page(s), no text"
                                               + (f"; {'; '.join(result.warnings)}" if result.warnings else ""))
     return result
+
+
+def cap_text(result: Extracted, limit: int) -> Extracted:
+    """At most ``limit`` characters of text, the rest cut with a warning for the record: what is
+    kept is what is understood, stored and indexed. Pages past the cut stay, empty, so the page
+    count is still the file's."""
+    if sum(len(page.text) for page in result.pages) <= limit:
+        return result
+    pages, left = [], limit
+    for page in result.pages:
+        pages.append(dataclasses.replace(page, text=page.text[:max(0, left)]))
+        left -= len(page.text)
+    warning = (f"正文超过 {limit} 个字符的上限，只保留、检索前 {limit} 个字符（limits.max_text_chars）；"
+               "其余内容请查看原件。")
+    return dataclasses.replace(result, pages=tuple(pages), warnings=result.warnings + (warning,))

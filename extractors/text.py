@@ -84,8 +84,12 @@ def looks_like_text(head: bytes) -> bool:
 
 
 def extract(path: Path, settings, fmt: str = "txt") -> Extracted:
-    data = path.read_bytes()
-    result = decode(data)
+    # Only what can become the text kept (limits.max_text_chars) is read: no encoding takes more
+    # than 4 bytes a character. A 200 MB text file is not read, decoded and cleaned whole.
+    with path.open("rb") as handle:
+        data = handle.read(4 * settings.limits.max_text_chars + 4)
+        more = bool(handle.read(1))
+    result = decode(data, final=not more)
     if result is None:
         raise Unsupported("文件内容不是可识别的文本（可能是损坏的文件或不支持的二进制格式）。"
                           "请确认文件能正常打开，另存为 PDF 或 Word 后再投递。",
