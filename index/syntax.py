@@ -62,16 +62,31 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
     raise QueryError(f"引号不成对：{text[start:start + 20]}… 缺少结束的引号。请补上引号，或去掉多余的引号。")
 
 
+# Boolean words as a search box elsewhere takes them: AND is what words already do, NOT is the
+# leading minus; OR is refused with what to type instead, never read as words to find.
+_AND, _NOT, _OR = "AND", "NOT", "OR"
+
+
 def split_query(query: str) -> list[Part]:
     text = unicodedata.normalize("NFKC", query)
     parts: list[Part] = []
     i, n = 0, len(text)
+    not_next = False
     while i < n:
         if text[i].isspace():
             i += 1
             continue
-        negated = text[i] == "-" and i + 1 < n and not text[i + 1].isspace()
-        i += negated
+        word, after = _read_word(text, i) if text[i] not in _QUOTES else ("", i)
+        if word in (_AND, _NOT, _OR):
+            if word == _OR:
+                raise QueryError("不支持 OR：多个检索词默认同时满足。要找几种文种之一，直接写「通知 请示」；"
+                                 "其他情况请分别检索。")
+            not_next = not_next or word == _NOT
+            i = after
+            continue
+        minus = text[i] == "-" and i + 1 < n and not text[i + 1].isspace()
+        negated, not_next = minus or not_next, False
+        i += minus
         if text[i] in _QUOTES:
             value, i = _read_quoted(text, i)
             if value.strip():

@@ -159,7 +159,8 @@ def log_command(
     if xlsx or as_csv:
         count = write_xlsx(rows, xlsx) if xlsx else write_csv(rows, sys.stdout)
         records.record_export(edge.engine, what="xlsx" if xlsx else "csv", filters=filters.as_dict(),
-                              count=count, actor=edge.actor)
+                              count=count, actor=edge.actor,
+                              destination=str(xlsx.resolve()) if xlsx else "stdout")
         if xlsx:
             err_console.print(f"已导出 {count} 条登记记录到 {xlsx}")
     elif as_json:

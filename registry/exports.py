@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -12,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from core.errors import InvalidValue
 from core.settings import Settings
 from registry.audit import as_utc
 from registry.models import Document
@@ -70,6 +72,8 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
 
 
 def write_xlsx(records: Iterable[dict[str, Any]], path: Path, title: str = "登记簿") -> int:
+    if path.is_dir():
+        raise InvalidValue(f"「{path}」是文件夹，--xlsx 需要一个文件名", fix=f"Give a file name, e.g. {path / '登记簿.xlsx'}.")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     header_font = Font(bold=True)
@@ -84,6 +88,19 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: Path, title: str = "登�
     for record in records:
         sheet.append([_cell(record[name]) for name, _ in FIELDS])
         count += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    _save(workbook, path)
     return count
+
+
+def _save(workbook: Workbook, path: Path) -> None:
+    """Save to a file beside ``path`` and rename it into place: a failed export leaves no half
+    file, and a bad path is a clear error, not a traceback."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(partial)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidValue(f"无法写入「{path}」：{exc.strerror}",
+                           fix="Choose a file in a folder you can write to.") from exc

@@ -230,6 +230,9 @@ def record_indexed(engine: Engine, versions: Mapping[str, str], actor: str) -> N
             txn.record(Action.INDEXED, reg_no, {"version": version})
 
 
-def record_export(engine: Engine, *, what: str, filters: Mapping[str, Any], count: int, actor: str) -> None:
+def record_export(engine: Engine, *, what: str, filters: Mapping[str, Any], count: int, actor: str,
+                  destination: str) -> None:
+    """An export of the register, with where it went (a file's full path, or stdout)."""
     with write_transaction(engine, actor) as txn:
-        txn.record(Action.EXPORTED, None, {"what": what, "filters": dict(filters), "count": count})
+        txn.record(Action.EXPORTED, None, {"what": what, "filters": dict(filters), "count": count,
+                                           "destination": destination})
