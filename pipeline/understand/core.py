@@ -17,7 +17,7 @@ from datetime import date
 from core.settings import Settings
 from core.vocab import ACTION_ITEM, OTHER_TYPE, is_secret
 from pipeline.understand import checks as initial_review
-from pipeline.understand import classify, deadline, docnumber, form, senders
+from pipeline.understand import classify, deadline, docnumber, form, senders, withhold
 from pipeline.understand.deadline import Deadline
 from pipeline.understand.docnumber import DocNumber
 from pipeline.understand.doctype import detect
@@ -287,6 +287,17 @@ def _review(d: _Draft) -> None:
     d.checks = (*marks.notes, *found, *overdue, *d.corrections, *_misread_note(d))
 
 
+def _withhold_secret(d: _Draft) -> None:
+    """A 涉密 document's explanations say what kind of thing the body holds, never its words:
+    they go into ``show``, exports and the audit log (``withhold``)."""
+    if not is_secret(d.marks.secrecy):
+        return
+    d.why_route = withhold.why_route(d.why_route)
+    d.checks = withhold.checks(d.checks)
+    if d.due:
+        d.due = dataclasses.replace(d.due, text=withhold.deadline_text(d.due.text))
+
+
 def _misread_note(d: _Draft) -> tuple[str, ...]:
     value = d.written
     if not (d.tail.date_misread and value and value == d.tail.date):
@@ -307,6 +318,7 @@ STEPS: tuple[Callable[[_Draft], None], ...] = (
     _decide_route,
     _decide_retention,
     _review,
+    _withhold_secret,
 )
 
 
