@@ -209,27 +209,82 @@ def write_documents(ix: whoosh_index.Index, docs: Iterable[IndexDoc | Mapping[st
     """Add ``docs`` to ``ix`` in one writer and one commit; returns the reg_nos written.
 
     ``update`` replaces an existing document with the same reg_no (what ordinary indexing
-    wants); a fresh index being rebuilt can skip that lookup.
+    wants); a fresh index being rebuilt can skip that lookup. A replaced document only gets a
+    deletion mark: its terms and stored body stay in its segment's files until a merge. So a
+    record that is 涉密 now and had its body indexed before (a correction of its 密级) has
+    that segment rewritten without it in the same commit.
     """
     writer = open_writer(ix, procs=procs, limitmb=limitmb, timeout=timeout)
     written: list[str] = []
+    purge: set[str] = set()  # ids of segments holding a body that must go now
     try:
-        for item in docs:
-            doc = as_index_doc(item)
-            fields = document_fields(doc, zone)
-            if update:
-                writer.update_document(**fields)
-            else:
-                writer.add_document(**fields)
-            written.append(doc.reg_no)
+        with _Lookup(writer) as lookup:
+            for item in docs:
+                doc = as_index_doc(item)
+                fields = document_fields(doc, zone)
+                if update:
+                    if doc.is_secret:
+                        purge.update(lookup.segments_with_body(doc.reg_no))
+                    writer.update_document(**fields)
+                else:
+                    writer.add_document(**fields)
+                written.append(doc.reg_no)
     except BaseException:
         writer.cancel()
         raise
     if written:
-        writer.commit()
+        writer.commit(mergetype=_merging_out(purge) if purge else None)
     else:
         writer.cancel()
     return written
+
+
+class _Lookup:
+    """The segments of the index a writer started from, read once, for the bodies of records
+    that became 涉密."""
+
+    def __init__(self, writer) -> None:  # noqa: ANN001
+        self.writer = writer
+        self.searcher = None
+
+    def __enter__(self) -> _Lookup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.searcher is not None:
+            self.searcher.close()
+
+    def segments_with_body(self, reg_no: str) -> set[str]:
+        if not hasattr(self.writer, "_segment_and_docnum"):  # the multiprocess writer: rebuilds only
+            return set()
+        if self.searcher is None:
+            self.searcher = self.writer.searcher()
+        found = set()
+        for docnum in self.searcher.document_numbers(reg_no=reg_no):
+            if self.searcher.stored_fields(docnum).get("body"):
+                found.add(self.writer._segment_and_docnum(docnum)[0].segment_id())
+        return found
+
+
+def _merging_out(segment_ids: set[str]):  # noqa: ANN202
+    """A whoosh merge policy: the named segments are rewritten without their deleted documents
+    (their files are removed at commit), then whoosh's usual merge of small segments."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    def merge(writer, segments):  # noqa: ANN001, ANN202
+        kept = []
+        for segment in segments:
+            if segment.segment_id() in segment_ids:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                try:
+                    writer.add_reader(reader)
+                finally:
+                    reader.close()
+            else:
+                kept.append(segment)
+        return MERGE_SMALL(writer, kept)
+    return merge
 
 
 def index_documents(settings: Settings, docs: Iterable[IndexDoc | Mapping[str, Any]], *,
