@@ -6,6 +6,7 @@ and types the value as it is displayed (定期30年); the old value stays in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from core.errors import InvalidValue, NotFound, Tampered
 from core.settings import Settings
-from core.vocab import DOC_TYPE_VALUES, ROUTES, SECRECY_LEVELS, URGENCIES, RecordStatus
+from core.vocab import DOC_TYPE_VALUES, ROUTES, SECRECY_LEVELS, URGENCIES, RecordStatus, is_secret
 from registry import audit, filing, queries
 from registry.audit import Action
 from registry.exports import FIELDS
@@ -72,10 +73,13 @@ def parse_value(field_name: str, raw: str) -> Any:
 
 
 def correct(engine: Engine, settings: Settings, reg_no: str, field: str, raw_value: str, actor: str, *,
-            reason: str, department_code: str | None = None) -> Document:
+            reason: str, department_code: str | None = None,
+            withhold: Callable[[Document], list[str]] | None = None) -> Document:
     """Correct one field, with the clerk's reason: the old value stays in the audit log; a change
     that moves the record to another archive category re-files it (a new 档号, the old one
-    named in the event)."""
+    named in the event). A record made 涉密 is handed to ``withhold`` first, which rewrites what
+    its details and warnings quote of the body and names what it rewrote (in the event, without
+    the old words)."""
     if not reason.strip():
         raise InvalidValue("更正必须说明理由", fix='Give it with --reason "…".')
     field_name = field_named(field)
@@ -88,8 +92,10 @@ def correct(engine: Engine, settings: Settings, reg_no: str, field: str, raw_val
         setattr(document, field_name, value)
         if field_name == "department" and department_code:
             document.details = {**document.details, "department_code": department_code}
-        txn.record(Action.CORRECTED, document.reg_no,
-                   {"field": field_name, "old": old, "new": value, "reason": reason.strip()}, document=document)
+        event = {"field": field_name, "old": old, "new": value, "reason": reason.strip()}
+        if field_name == "secrecy" and is_secret(value) and withhold and (withheld := withhold(document)):
+            event["withheld"] = withheld
+        txn.record(Action.CORRECTED, document.reg_no, event, document=document)
         if field_name in REFILE_ON and document.archive_code:
             filing.file_document(txn, settings, document)
         return document
