@@ -110,3 +110,29 @@ def test_nothing_of_a_secret_body_leaves_the_record(tmp_path):
     for path in data.rglob("*"):
         if path.is_file() and path.name != "wenshu.db" and "store" not in path.parts:
             assert b"\xe9\x9d\x92\xe9\xb8\xbe" not in path.read_bytes(), path   # 青鸾
+
+
+def test_a_record_corrected_to_secret_withholds_its_body_from_then_on(tmp_path):
+    """The events written before the correction cannot change (the chain forbids it); everything
+    shown from then on says what kind of thing was found, as for a record 涉密 from the start."""
+    data = tmp_path / "data"
+    plain = REPORT_HEAD.replace("秘密★6个月\n", "") + REPORT_BODY + REPORT_TAIL
+    [result] = run_json(data, "ingest", "--direction", "发文", str(_write(tmp_path, "报告.txt", plain)))
+    runs = body_runs(REPORT_BODY, REPORT_HEAD + REPORT_TAIL)
+    before = json.dumps(run_json(data, "show", result["reg_no"]), ensure_ascii=False)
+    assert leaks(before, runs)                                  # an ordinary record shows what it quotes
+    events_before = len(run_json(data, "audit", "log"))
+
+    run(data, "correct", result["reg_no"], "密级", "秘密", "--reason", "纸面标有密级，登记时漏标")
+    shown = run_json(data, "show", result["reg_no"])
+    assert shown["text"] is None and shown["secrecy"] == "秘密"
+    assert "报告中夹带请示事项（涉密，原文不显示），不得在报告等非请示性公文中夹带请示事项" in shown["warnings"]
+    outputs = {"show": run(data, "show", result["reg_no"]).stdout,
+               "show --json": json.dumps(shown, ensure_ascii=False),
+               "log --csv": run(data, "log", "--csv").stdout,
+               "audit log (since)": json.dumps(run_json(data, "audit", "log")[events_before:], ensure_ascii=False)}
+    for name, output in outputs.items():
+        assert not leaks(output, runs), f"{name} shows the body: {leaks(output, runs)}"
+    corrected = [e["details"] for e in run_json(data, "audit", "log") if e["action"] == "corrected"]
+    assert corrected[0]["withheld"] == ["checks", "warnings"]
+    run(data, "audit", "verify")
