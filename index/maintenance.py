@@ -169,7 +169,7 @@ def _build_dir(settings: Settings) -> tuple[Path, bool]:
 
 def _lock_is_free(path: Path) -> bool:
     try:
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, durable.PRIVATE_FILE)
     except OSError:
         return False
     try:
@@ -207,8 +207,8 @@ def reindex(settings: Settings, records: Iterable[Mapping[str, Any]], *, total: 
     """
     started = time.monotonic()
     procs = procs if procs is not None else min(2, settings.workers)
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    lock_fd = os.open(settings.index_dir / "REINDEX.lock", os.O_CREAT | os.O_WRONLY, 0o644)
+    durable.private_dir(settings.index_dir)
+    lock_fd = os.open(settings.index_dir / "REINDEX.lock", os.O_CREAT | os.O_WRONLY, durable.PRIVATE_FILE)
     try:
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

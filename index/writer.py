@@ -28,7 +28,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from whoosh import index as whoosh_index
-from whoosh.index import LockError
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.index import _DEF_INDEX_NAME, FileIndex, LockError
+from whoosh.util import random_name
 
 from core import durable
 from core.settings import Settings
@@ -50,8 +53,8 @@ SCHEMA_FILE = "WENSHU_SCHEMA"
 @contextmanager
 def directory_lock(settings: Settings) -> Iterator[None]:
     """Serialises the short operations on ``CURRENT`` (create, switch) between processes."""
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(settings.index_dir / "LOCK", os.O_CREAT | os.O_WRONLY, 0o644)
+    durable.private_dir(settings.index_dir)
+    fd = os.open(settings.index_dir / "LOCK", os.O_CREAT | os.O_WRONLY, durable.PRIVATE_FILE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -84,10 +87,37 @@ def write_current(settings: Settings, name: str) -> None:
     durable.write_text(settings.index_dir / CURRENT, name + "\n")
 
 
+class PrivateStorage(FileStorage):
+    """whoosh's folder of index files, each made 0600 (its folders 0700) whatever the umask:
+    the index holds the text of every record that is not 涉密. whoosh creates files with
+    ``open()``, lock files with ``os.open`` and no mode, and temporary folders with
+    ``os.makedirs``: all follow the umask."""
+
+    def create_file(self, name, excl=False, mode="wb", **kwargs):  # noqa: ANN001, ANN003, ANN201
+        if self.readonly:
+            return super().create_file(name, excl=excl, mode=mode, **kwargs)  # raises ReadOnlyError
+        flags = os.O_CREAT | os.O_RDWR | os.O_CLOEXEC | (os.O_EXCL if excl else os.O_TRUNC)
+        fd = os.open(self._fpath(name), flags, durable.PRIVATE_FILE)
+        fileobj = os.fdopen(fd, mode)
+        os.fchmod(fd, durable.PRIVATE_FILE)
+        return StructFile(fileobj, name=name, **kwargs)
+
+    def create(self):  # noqa: ANN201
+        durable.private_dir(Path(os.path.abspath(self.folder)))
+        return super().create()
+
+    def temp_storage(self, name=None):  # noqa: ANN001, ANN201
+        name = name or f"{random_name()}.tmp"
+        return PrivateStorage(os.path.join(self.folder, name)).create()
+
+    def lock(self, name):  # noqa: ANN001, ANN201
+        durable.private_file(Path(self._fpath(name)))
+        return super().lock(name)
+
+
 def create_empty(path: Path) -> whoosh_index.Index:
-    path.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(path), build_schema())
-    (path / SCHEMA_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+    ix = FileIndex.create(PrivateStorage(str(path)).create(), build_schema(), _DEF_INDEX_NAME)
+    durable.write_text(path / SCHEMA_FILE, str(SCHEMA_VERSION))
     return ix
 
 
@@ -99,7 +129,7 @@ def open_path(path: Path) -> whoosh_index.Index:
     if version != str(SCHEMA_VERSION):
         raise IndexUnavailable(f"搜索索引是旧版本 wenshu 建立的（格式 {version}，当前 {SCHEMA_VERSION}）。")
     try:
-        return whoosh_index.open_dir(str(path))
+        return FileIndex(PrivateStorage(str(path)), indexname=_DEF_INDEX_NAME)
     except Exception as exc:  # whoosh raises many kinds when files are missing or damaged
         raise IndexUnavailable(f"搜索索引 {path} 无法读取。", cause=f"{type(exc).__name__}: {exc}") from exc
 
