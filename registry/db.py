@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from core import durable
 from core.errors import DatabaseError
 from core.settings import Settings
 from registry import auditkey
@@ -49,7 +50,7 @@ class _WriteQueue:
         self.held: dict[int, int] = {}  # id(DBAPI connection) -> lock file descriptor
 
     def acquire(self, dbapi_connection: object) -> None:
-        fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, durable.PRIVATE_FILE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except BaseException:
@@ -111,8 +112,10 @@ def _configure_sqlite(engine: Engine) -> None:
 def connect(database_url: str, key_file: Path) -> Engine:
     """One engine per database URL and process, with the schema migrated to the newest version
     and the audit key at ``key_file`` bound to it (made with a new registry's first use)."""
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    name = database_url.removeprefix("sqlite:///") if database_url.startswith("sqlite:///") else ""
+    if name and name != ":memory:" and not name.startswith("file:"):
+        # The file holds 涉密 text: 0600 whatever the umask, and SQLite makes -wal and -shm with its mode.
+        durable.private_file(durable.private_dir(Path(name).parent) / Path(name).name)
     try:
         engine = create_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
     except Exception as exc:  # bad URL, missing driver
