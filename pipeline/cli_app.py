@@ -15,11 +15,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from core.errors import InvalidValue
 from core.settings import Settings, load_settings
 from core.vocab import DIRECTIONS
+from pipeline.permissions import looser_warning, private_umask
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -58,7 +60,11 @@ def main_options(
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (default DATA/wenshu.toml).")] = None,
     actor: Annotated[Optional[str], typer.Option("--actor", help="Who is acting, for the audit log (default user@host).")] = None,
 ) -> None:
-    ctx.obj = Edge(settings=load_settings(data_dir=data, config_file=config), actor=actor or default_actor())
+    private_umask()  # before anything is created: the data directory holds 涉密 text
+    settings = load_settings(data_dir=data, config_file=config)
+    if warning := looser_warning(settings):
+        err_console.print(f"[yellow]警告：[/]{escape(warning)}", highlight=False)
+    ctx.obj = Edge(settings=settings, actor=actor or default_actor())
 
 
 def print_json(value: Any) -> None:
