@@ -115,6 +115,9 @@ class LimitSettings(_Section):
     max_pages: int = Field(2000, ge=1)
     max_image_pixels: int = Field(120_000_000, ge=1_000_000)
     max_unzipped_mb: int = Field(300, ge=1)
+    # XML parsed at once from one docx, odt or OFD page: parsing takes about 12 times its size
+    # in memory, so this keeps a file that is accepted well under 1 GB.
+    max_xml_mb: int = Field(64, ge=1)
     # Characters of text kept, indexed and understood per document; beyond it the text is cut
     # (with a warning on the record): a 200 MB text file must not take gigabytes to register.
     max_text_chars: int = Field(1_000_000, ge=10_000)
