@@ -67,12 +67,18 @@ class Archive:
     together (a part read twice counts twice: an OFD listing one page 100,000 times pays for
     each). Use as a context manager."""
 
-    def __init__(self, path: Path, settings, label: str, *, budget: int | None = None):
+    def __init__(self, path: Path, settings, label: str, *, budget: int | None = None,
+                 xml_together: bool = True):
         """``budget``: bytes to inflate in all, instead of ``limits.max_unzipped_mb`` (and no
-        check of the declared sizes): for a peek at one small member."""
+        check of the declared sizes): for a peek at one small member. ``xml_together``: the XML
+        parts read are parsed and held together (docx, odt), so ``limits.max_xml_mb`` bounds
+        their sum; otherwise (OFD, a page at a time) each part."""
         self.path, self.settings, self.label = path, settings, label
         self.budget = settings.limits.max_unzipped_mb * 1024 * 1024 if budget is None else budget
+        self.xml_limit = settings.limits.max_xml_mb * 1024 * 1024 if settings is not None else self.budget
+        self.xml_together = xml_together
         self.inflated = 0
+        self.xml_read = 0
         try:
             self.zip = zipfile.ZipFile(path)
             members = self.zip.infolist()
@@ -134,8 +140,19 @@ class Archive:
         return data
 
     def read_xml(self, name: str) -> bytes:
-        """An XML part's bytes, refused as corrupt if it declares entities."""
+        """An XML part's bytes, to be parsed: within ``limits.max_xml_mb`` (parsing takes about
+        12 times the XML's size in memory), and refused as corrupt if it declares entities."""
+        room = self.xml_limit - (self.xml_read if self.xml_together else 0)
+        declared = self.members[name].file_size
+        if declared > room:
+            limit_mb = self.xml_limit // (1024 * 1024)
+            raise TooLarge(f"{self.label}的正文结构过大（XML 约 {(declared + self.xml_read * self.xml_together) / 1048576:.0f} MB，"
+                           f"上限 {limit_mb} MB），解析需要的内存过多，已拒绝处理。请拆分后投递，"
+                           "或请管理员调高 limits.max_xml_mb。",
+                           cause=f"{self.path.name}: {name} declares {declared} bytes of XML, {room} left of "
+                                 f"max_xml_mb", fix="Split the document or raise [limits] max_xml_mb.")
         data = self.read(name)
+        self.xml_read += len(data)
         if declares_entities(data):
             raise _corrupt(self.path, self.label, f"{name} declares XML entities (refused)")
         return data

@@ -182,7 +182,7 @@ def _headers_footers(content, styles) -> tuple[list[str], list[str]]:
 def _read(archive: Archive, name: str, part: str):
     if part not in archive:
         return None
-    return _parse(archive.read(part), name, part)
+    return _parse(archive.read_xml(part), name, part)
 
 
 def extract(path: Path, settings, fmt: str = "odt") -> Extracted:

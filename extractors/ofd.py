@@ -144,7 +144,7 @@ def _pages(package: _Package, path: Path, settings):
 
 def extract(path: Path, settings, fmt: str = "ofd") -> Extracted:
     try:
-        with Archive(path, settings, "OFD 文件") as archive:
+        with Archive(path, settings, "OFD 文件", xml_together=False) as archive:  # a page at a time
             texts = list(_pages(_Package(archive), path, settings))
     except (KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise Corrupt("OFD 文件已损坏或结构不完整，无法读取。请用 OFD 阅读器打开后另存，或转为 PDF 后再投递。",

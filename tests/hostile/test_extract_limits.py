@@ -162,3 +162,19 @@ def test_the_text_cap_applies_to_every_format(tmp_path, settings):
     assert len(result.text) == 10_000 and result.page_count == 1
     assert "正文超过 10000 个字符的上限" in result.warnings[-1]
     assert len(extract(path, settings).text) > 10_000
+
+
+def test_the_xml_parsed_at_once_is_bounded(tmp_path, settings):
+    """A docx of 200 MB of ordinary XML (within max_unzipped_mb) registered at a 2.5 GB peak:
+    python-docx parses every part whole, at about 12 bytes per byte of XML."""
+    path = tmp_path / "big.docx"
+    path.write_bytes(h.big_docx(8))  # 8 MB of paragraphs, 30 KB on disk
+    with pytest.raises(TooLarge) as info:
+        extract(path, with_limits(settings, max_xml_mb=4))
+    assert "max_xml_mb" in info.value.cause and "XML" in info.value.message
+    assert "东湖大学教务处" in extract(path, with_limits(settings, max_xml_mb=16)).text
+    many = tmp_path / "pages.ofd"  # an OFD is parsed a page at a time: the bound is per page
+    many.write_bytes(h.ofd(h.ofd_page(lines=["东湖大学教务处", "关于通知", "内容" * 300_000]), pages=3))
+    assert extract(many, with_limits(settings, max_xml_mb=2)).page_count == 3
+    with pytest.raises(TooLarge):
+        extract(many, with_limits(settings, max_xml_mb=1))
