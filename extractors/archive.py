@@ -51,6 +51,20 @@ def _too_large(path: Path, label: str, settings, cause: str, size_mb: float | No
                     fix="Raise [limits] max_unzipped_mb if the file is legitimate.")
 
 
+def out_of_memory(error: BaseException) -> bool:
+    """An XML parse that failed for want of memory (libxml2's ERR_NO_MEMORY: lxml calls it an
+    "unknown error"): a file too large for the memory cap, not a damaged one."""
+    return isinstance(error, MemoryError) or any(
+        getattr(entry, "type_name", "") == "ERR_NO_MEMORY" for entry in getattr(error, "error_log", ()) or ())
+
+
+def memory_refusal(path: Path, label: str, error: BaseException) -> TooLarge:
+    return TooLarge(f"{label}内容过多，解析时超出内存上限，已拒绝处理。请拆分后投递，"
+                    "或请管理员调高 watch.worker_memory_mb。",
+                    cause=f"{path.name}: out of memory while parsing ({type(error).__name__}: {error})",
+                    fix="Split the document, or raise [watch] worker_memory_mb.")
+
+
 def declares_entities(data: bytes) -> bool:
     """True when an XML part declares entities: no office suite writes that, and nested entities
     ("billion laughs") or external ones (XXE) are the classic attacks on an XML reader."""

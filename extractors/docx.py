@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import Archive, repacked_xml
+from extractors.archive import Archive, memory_refusal, out_of_memory, repacked_xml
 from extractors.cleanup import clean
 from extractors.errors import Corrupt
 from extractors.model import Extracted, Page
@@ -120,7 +120,9 @@ def extract(path: Path, settings, fmt: str = "docx") -> Extracted:
         headers, footers = _headers_footers(document)
         body = _blocks(document.element.body, document._body)
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,
-            etree.XMLSyntaxError) as exc:
+            etree.XMLSyntaxError, MemoryError) as exc:
+        if out_of_memory(exc):
+            raise memory_refusal(path, "Word 文档", exc) from exc
         raise Corrupt("Word 文档已损坏，无法读取（内部结构不完整或 XML 错误）。"
                       "请用 WPS/Word 打开后另存一份再投递，或向来文单位重新索取。",
                       cause=f"{path.name}: {type(exc).__name__}: {exc}") from exc

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import Archive, declares_entities
+from extractors.archive import Archive, declares_entities, memory_refusal, out_of_memory
 from extractors.cleanup import clean
 from extractors.errors import Corrupt, Encrypted
 from extractors.model import Extracted, Page
@@ -202,7 +202,9 @@ def extract(path: Path, settings, fmt: str = "odt") -> Extracted:
             except (etree.XMLSyntaxError, Corrupt) as exc:  # the body is still there to read
                 styles = None
                 warnings.append(f"styles.xml unreadable, headers and footers skipped: {exc}")
-    except (KeyError, ValueError, etree.XMLSyntaxError) as exc:
+    except (KeyError, ValueError, etree.XMLSyntaxError, MemoryError) as exc:
+        if out_of_memory(exc):
+            raise memory_refusal(path, "OpenDocument 文档", exc) from exc
         raise Corrupt(_CORRUPT, cause=f"{path.name}: {type(exc).__name__}: {exc}") from exc
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import Archive
+from extractors.archive import Archive, memory_refusal, out_of_memory
 from extractors.cleanup import WIDE_GAP, clean
 from extractors.errors import Corrupt, TooLarge
 from extractors.model import Extracted, Page
@@ -146,7 +146,9 @@ def extract(path: Path, settings, fmt: str = "ofd") -> Extracted:
     try:
         with Archive(path, settings, "OFD 文件", xml_together=False) as archive:  # a page at a time
             texts = list(_pages(_Package(archive), path, settings))
-    except (KeyError, ValueError, etree.XMLSyntaxError) as exc:
+    except (KeyError, ValueError, etree.XMLSyntaxError, MemoryError) as exc:
+        if out_of_memory(exc):
+            raise memory_refusal(path, "OFD 文件", exc) from exc
         raise Corrupt("OFD 文件已损坏或结构不完整，无法读取。请用 OFD 阅读器打开后另存，或转为 PDF 后再投递。",
                       cause=f"{path.name}: {type(exc).__name__}: {exc}") from exc
     pages = tuple(Page(i + 1, "pdf-text", clean(text), source="ofd-xml") for i, text in enumerate(texts))

@@ -106,7 +106,19 @@ _pool_key: tuple | None = None
 
 
 def _worker_init(settings) -> None:
+    _die_with_parent()
     ocr.load_engine(settings)  # once per worker, not inside the first page's time
+
+
+def _die_with_parent() -> None:
+    """A pool worker dies with the process that owns the pool (Linux), however that one ends: an
+    orphaned worker would wait for work for ever, holding its parent's output pipes open."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _get_pool(settings) -> ProcessPoolExecutor:
