@@ -34,7 +34,7 @@ from core import durable
 from core.settings import Settings
 from core.vocab import ClaimState
 from pipeline import recovery
-from pipeline.files import sha256_of
+from pipeline.files import readable_name, sha256_of
 from registry import ledger
 from registry.ledger import Entry
 
@@ -120,12 +120,9 @@ def work_name(name: str) -> str:
 
 def safe_name(name: str) -> str:
     """The name as the ledger and registry keep it: exactly as on disk, unless the bytes are not
-    UTF-8 (an old SMB client), in which case the undecodable bytes become U+FFFD."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        return os.fsencode(name).decode("utf-8", errors="replace")
+    UTF-8 (an old SMB client) or hold control characters, which are written as escapes
+    (``files.readable_name``: ``\\xb9\\xab.txt``, ``a\\nb.txt``)."""
+    return readable_name(name)
 
 
 class Claimer:

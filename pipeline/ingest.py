@@ -22,8 +22,8 @@ from core.vocab import INCOMING, OTHER_TYPE, OUTGOING, Status
 from extractors import extract
 from extractors.errors import Corrupt, ExtractionError
 from extractors.model import Extracted
-from pipeline.files import (dated_folder, free_name, move_quarantined, place, put_in_store, reason_file, sha256_of,
-                            stage_reason)
+from pipeline.files import (dated_folder, free_name, move_quarantined, place, put_in_store, readable_name, readable_text,
+                            reason_file, sha256_of, stage_reason)
 from pipeline.understand import Rules, Understanding, load_rules, understand
 from registry import queries, records
 from registry.identity import SAME_FILE
@@ -47,6 +47,9 @@ class Context:
     claim: int | None = None
     as_new: str | None = None  # the clerk's reason to register a same_document duplicate anew
     origin: dict[str, Any] | None = None  # where a retried file came from
+    # How a file is extracted: in this process (the watcher's workers, already capped), or in
+    # `ingest`'s capped child process (pipeline/isolation.py).
+    extract: Callable[[Path, Settings], Extracted] | None = None
 
     def office_rules(self) -> Rules:
         return self.rules or load_rules(self.settings)
@@ -82,6 +85,7 @@ class Job:
     extracted: Extracted | None = None
     understood: Understanding | None = None
     stored: Path | None = None
+    stored_now: bool = False  # this job wrote the store copy (undone if the registration fails)
     reg_no: str | None = None
     outcome: Outcome | None = None
 
@@ -103,7 +107,7 @@ def skip_known_file(job: Job, ctx: Context) -> Job:
 
 def extract_text(job: Job, ctx: Context) -> Job:
     try:
-        extracted = extract(job.source, ctx.settings)
+        extracted = (ctx.extract or extract)(job.source, ctx.settings)
     except ExtractionError as error:
         return _retry_or_quarantine(job, ctx, error)
     except Exception as error:  # a library choking on malformed input is still bad input
@@ -119,7 +123,7 @@ RETRYABLE_KINDS = frozenset({"corrupt"})
 
 def _retry_or_quarantine(job: Job, ctx: Context, error: ExtractionError) -> Job:
     if error.kind in RETRYABLE_KINDS and not ctx.final_attempt:
-        return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.RETRY,
+        return dataclasses.replace(job, outcome=Outcome(path=readable_name(str(job.source)), status=Status.RETRY,
                                                         reason=error.message, kind=error.kind))
     return quarantine(job, ctx, error)
 
@@ -132,7 +136,8 @@ def understand_document(job: Job, ctx: Context) -> Job:
 
 
 def store_original(job: Job, ctx: Context) -> Job:
-    return dataclasses.replace(job, stored=put_in_store(ctx.settings.store_dir, job.source, job.sha256, job.file_name))
+    stored, now = put_in_store(ctx.settings.store_dir, job.source, job.sha256, job.file_name)
+    return dataclasses.replace(job, stored=stored, stored_now=now)
 
 
 def register(job: Job, ctx: Context) -> Job:
@@ -146,7 +151,7 @@ def register(job: Job, ctx: Context) -> Job:
         job.source.unlink(missing_ok=True)
     understood = job.understood
     return dataclasses.replace(job, reg_no=registration.reg_no, outcome=Outcome(
-        path=str(job.source), status=Status.REGISTERED, reg_no=registration.reg_no,
+        path=readable_name(str(job.source)), status=Status.REGISTERED, reg_no=registration.reg_no,
         doc_type=understood.doc_type, title=understood.title,
         route=understood.route if job.direction == INCOMING else None,
         number_allocated=registration.allocated))
@@ -186,19 +191,33 @@ STEPS: tuple[Callable[[Job, Context], Job], ...] = (
 
 def ingest_file(path: Path, ctx: Context, *, direction: str = INCOMING, series: str | None = None,
                 file_name: str | None = None, sha256: str | None = None) -> Outcome:
-    job = Job(source=path, file_name=file_name or path.name, direction=direction, series=series, sha256=sha256)
-    for step in STEPS:
-        job = step(job, ctx)
-        if job.outcome is not None:
-            return job.outcome
+    job = Job(source=path, file_name=readable_name(file_name or path.name), direction=direction, series=series,
+              sha256=sha256)
+    try:
+        for step in STEPS:
+            job = step(job, ctx)
+            if job.outcome is not None:
+                return job.outcome
+    except BaseException:
+        _undo_store_copy(job, ctx)  # a full disk, say: no unregistered copy is left in store/
+        raise
     raise AssertionError("the recipe ended without an outcome")
+
+
+def _undo_store_copy(job: Job, ctx: Context) -> None:
+    if job.stored_now and job.reg_no is None:
+        try:
+            if not queries.registered_as(ctx.engine, job.sha256):
+                job.stored.unlink(missing_ok=True)
+        except Exception:  # noqa: BLE001 (the database gone too: the copy stays, harmless, as before)
+            pass
 
 
 def _settle_duplicate(job: Job, ctx: Context, reg_no: str, kind: str) -> Job:
     """The registry has recorded the duplicate; the file goes to duplicates/ (watcher only)."""
     if ctx.move:
         place(job.source, dated_folder(ctx.settings.duplicates_dir, ctx.settings.today()), job.file_name, move=True)
-    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.DUPLICATE,
+    return dataclasses.replace(job, outcome=Outcome(path=readable_name(str(job.source)), status=Status.DUPLICATE,
                                                     reg_no=reg_no, duplicate_of=reg_no, duplicate_kind=kind))
 
 
@@ -206,20 +225,28 @@ def quarantine(job: Job, ctx: Context, error: ExtractionError | NumberTaken) -> 
     """Keep the file with a reason the clerk can read, and record it in the audit log. The
     watcher stages the reason in the claim folder, records (closing the claim), then moves
     both: after a crash at any point the ledger says what is left to do."""
+    error.message, error.cause = readable_text(error.message), readable_text(error.cause)  # may quote a name
     target = free_name(dated_folder(ctx.settings.quarantine_dir, ctx.settings.today()), job.file_name)
     text = reason_text(job.file_name, error, job.sha256)
     if ctx.move:
         stage_reason(job.source, text)
-    records.record_quarantine(ctx.engine, file_name=job.file_name, sha256=job.sha256,
-                              kind=error.kind, reason=error.message, cause=error.cause,
-                              quarantined_to=target.relative_to(ctx.settings.data_dir).as_posix(),
-                              actor=ctx.actor, claim=ctx.claim)
+    else:  # `ingest` copies: the copy and its reason first, undone if the quarantine cannot be recorded
+        target = place(job.source, target.parent, target.name, move=False)
+    try:
+        if not ctx.move:
+            durable.write_text(reason_file(target), text)
+        records.record_quarantine(ctx.engine, file_name=job.file_name, sha256=job.sha256,
+                                  kind=error.kind, reason=error.message, cause=error.cause,
+                                  quarantined_to=target.relative_to(ctx.settings.data_dir).as_posix(),
+                                  actor=ctx.actor, claim=ctx.claim)
+    except BaseException:
+        if not ctx.move:
+            reason_file(target).unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
+        raise
     if ctx.move:
         move_quarantined(job.source, target)
-    else:
-        place(job.source, target.parent, target.name, move=False)
-        durable.write_text(reason_file(target), text)
-    return dataclasses.replace(job, outcome=Outcome(path=str(job.source), status=Status.QUARANTINED,
+    return dataclasses.replace(job, outcome=Outcome(path=readable_name(str(job.source)), status=Status.QUARANTINED,
                                                     reason=error.message, kind=error.kind))
 
 

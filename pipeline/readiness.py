@@ -63,6 +63,9 @@ class ReadinessTracker:
         self.delay = delay
         self.clock = clock
         self._seen: dict[Path, _Seen] = {}
+        # Stable for ``delay`` but they do not open (no permission, or held by a writer): kept,
+        # they may open later, but `watch --once` does not wait for them for ever.
+        self.blocked: set[Path] = set()
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -80,14 +83,21 @@ class ReadinessTracker:
             return
         signature = _signature(path)
         if signature is None:
-            self._seen.pop(path, None)
+            self.forget(path)
             return
         known = self._seen.get(path)
         if known is None or known.signature != signature:
             self._seen[path] = _Seen(signature, self.clock())
+            self.blocked.discard(path)
 
     def forget(self, path: Path) -> None:
         self._seen.pop(path, None)
+        self.blocked.discard(path)
+
+    @property
+    def only_blocked(self) -> bool:
+        """Every candidate left is one that does not open (or there is none)."""
+        return all(path in self.blocked for path in self._seen)
 
     def next_due(self, after: float = float("-inf")) -> float | None:
         """Clock time (later than ``after``) at which a candidate becomes ready if unchanged."""
@@ -107,11 +117,16 @@ class ReadinessTracker:
         for path, seen in list(self._seen.items()):
             signature = _signature(path)
             if signature is None:
-                del self._seen[path]
+                self.forget(path)
             elif signature != seen.signature:
                 self._seen[path] = _Seen(signature, now)
-            elif now - seen.since >= self.delay and can_open(path):
-                ready.append((seen.since, path))
+                self.blocked.discard(path)
+            elif now - seen.since >= self.delay:
+                if can_open(path):
+                    self.blocked.discard(path)
+                    ready.append((seen.since, path))
+                else:
+                    self.blocked.add(path)
         return [path for _, path in sorted(ready, key=lambda item: item[0])]
 
 

@@ -38,7 +38,10 @@ from pipeline.claims import Claim, Claimer, Moved
 from pipeline.indexing import BatchIndexer
 from pipeline.ingest import Context, Outcome
 from pipeline.processing import quarantine_crashed
-from pipeline.readiness import ReadinessTracker, is_ignored, is_ignored_folder
+from pipeline.files import readable_name
+from pipeline.readiness import ReadinessTracker, can_open, is_ignored, is_ignored_folder
+from pipeline.scanning import Skipped, walk
+from pipeline.storage import SpaceGuard, is_storage_full
 from pipeline.workers import Crashed, Finished, Task, WorkerPool, WorkerSetup
 from registry import ledger
 from registry.audit import utc_now
@@ -88,22 +91,27 @@ def watched_roots(settings: Settings) -> dict[Path, str]:
     return {settings.inbox_dir: "收文", settings.outbox_dir: "发文"}
 
 
+def scan(root: Path) -> Iterator[Path | Skipped]:
+    """Every regular file under ``root`` that may be a document (no symlinks followed, no
+    temporary or system files, no dot folders), and every entry that cannot be taken (a symbolic
+    link, a FIFO, a folder that cannot be listed, a path too long) as a ``Skipped``."""
+    return walk(root, ignored_file=is_ignored, ignored_folder=is_ignored_folder)
+
+
 def candidates(root: Path) -> Iterator[Path]:
-    """Every regular file under ``root`` that may be a document: no symlinks followed, no
-    temporary or system files, no dot folders."""
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if not is_ignored_folder(entry.name):
-                    stack.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False) and not is_ignored(entry.name):
-                yield Path(entry.path)
+    """The documents ``scan`` finds."""
+    return (item for item in scan(root) if isinstance(item, Path))
+
+
+def not_taken(settings: Settings) -> list[Skipped]:
+    """What is in the inbox and outbox but cannot be taken, and why: what ``scan`` skips, and
+    files that do not open (no permission)."""
+    found: list[Skipped] = []
+    for root in watched_roots(settings):
+        if root.is_dir():
+            found += [item if isinstance(item, Skipped) else Skipped(item, "unreadable")
+                      for item in scan(root) if isinstance(item, Skipped) or not can_open(item)]
+    return found
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -144,11 +152,17 @@ class Watcher:
         self._ready: list[Path] = []  # found ready by the last poll, oldest first, not yet claimed
         self.stopping = False
         self.closed = 0  # claims closed by this watcher
+        self.skipped: dict[Path, Skipped] = {}  # what the last scan could not take, and why
+        self.space = SpaceGuard(settings, warn=lambda message: self.warn(message))
+        self.failures: list[Exception] = []  # what went wrong besides files (`--once` exits non-zero)
+        self._once = False
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, *, once: bool = False, scan: bool = True, claims: list[Claim] = (),
             on_tick: Callable[["Watcher"], None] | None = None) -> None:
-        """Watch until stopped (SIGTERM, SIGINT); ``once``: until what is there is processed."""
+        """Watch until stopped (SIGTERM, SIGINT); ``once``: until what is there is processed, or
+        until the disk is full or something else fails (``failures``)."""
+        self._once = once
         check_writable(self.engine)  # a registry tampered with is not written on, from the start
         for root in self.roots:
             root.mkdir(parents=True, exist_ok=True)
@@ -206,9 +220,18 @@ class Watcher:
             clock.last_poll, clock.next_poll = now, now + POLL_EVERY
 
     def _finished(self, once: bool) -> bool:
-        if self.stopping:
+        if self.stopping or (once and self.failures):
             return not self.pool.busy
-        return once and not self.tracker and not self._queue and not self.pool.busy and not self._ready
+        # files that do not open may open later when watching, but --once does not wait for them
+        return (once and self.tracker.only_blocked and not self._queue and not self.pool.busy
+                and not self._ready)
+
+    def not_taken(self) -> list[Skipped]:
+        """What this watcher saw and could not take: skipped by its last scan, or never opened."""
+        found = dict(self.skipped)
+        for path in self.tracker.blocked:
+            found.setdefault(path, Skipped(path, "unreadable"))
+        return sorted(found.values(), key=lambda item: str(item.path))
 
     def _shut_down(self, observers: list, previous: dict) -> None:
         self.indexer.close()
@@ -233,14 +256,28 @@ class Watcher:
         self.stopping = True
 
     def _safely(self, what: str, *steps: Callable[[], None], on_error: Callable[[], None] | None = None) -> None:
-        """Run steps; an error (the database gone for a moment) is reported, not fatal."""
+        """Run steps; an error (the database gone for a moment) is reported, not fatal. A full
+        disk pauses the taking of files (``SpaceGuard``); `--once` stops at either."""
         try:
             for step in steps:
                 step()
         except Exception as error:  # noqa: BLE001
-            self.warn(f"{what}：{type(error).__name__}: {error}（稍后重试）")
+            self._failed(what, error)
             if on_error is not None:
                 on_error()
+
+    def _disk_full(self, error: BaseException | str) -> None:
+        full = self.space.hit(error)
+        if self._once:
+            self.failures.append(full)
+
+    def _failed(self, what: str, error: Exception) -> None:
+        if is_storage_full(error):
+            self._disk_full(error)
+        else:
+            self.warn(f"{what}：{type(error).__name__}: {error}（稍后重试）")
+            if self._once:
+                self.failures.append(error)
 
     # -- finding files -------------------------------------------------------------------------
     def _observe(self) -> list:
@@ -285,8 +322,17 @@ class Watcher:
                 self._track([path])
 
     def _rescan(self) -> None:
+        skipped: dict[Path, Skipped] = {}
         for root in self.roots:
-            self._track(candidates(root))
+            for item in scan(root):
+                if isinstance(item, Skipped):
+                    skipped[item.path] = item
+                else:
+                    self.tracker.touch(item)
+        if not self._once:  # --once lists them at the end
+            for path in sorted(skipped.keys() - self.skipped.keys()):
+                self.warn(f"不能接收 {readable_name(self.claimer.relative(path))}：{skipped[path].reason}")
+        self.skipped = skipped
 
     def _track(self, paths) -> None:  # noqa: ANN001
         for path in paths:
@@ -326,6 +372,11 @@ class Watcher:
         loop that feeds the workers waits for the registry's write lock once, not per file."""
         room = self._room()
         moved = []
+        if self._ready and not self.space.allows():  # a full disk: take nothing, try again later
+            if self._once:
+                self.failures.append(self.space.error)
+            self._ready = []
+            return
         while room > 0 and self._ready:
             path = self._ready.pop(0)
             if not self.tracker.still_ready(path):
@@ -337,7 +388,10 @@ class Watcher:
             try:
                 item = self.claimer.move_in(path, self.roots[root])
             except Exception as error:  # noqa: BLE001 (one odd file must not stop the watcher)
-                self.warn(f"无法接收 {path}：{type(error).__name__}: {error}（下次全量扫描时重试）")
+                if is_storage_full(error):
+                    self._disk_full(error)
+                    break
+                self.warn(f"无法接收 {readable_name(str(path))}：{type(error).__name__}: {error}（下次全量扫描时重试）")
                 continue
             if item is not None:
                 moved.append(item)
@@ -351,6 +405,12 @@ class Watcher:
 
     def _dispatch(self) -> None:
         now = time.monotonic()
+        if (self._once and self.failures) or not (self._queue and self._queue[0][0] <= now and self.pool.idle):
+            return
+        if not self.space.allows():  # what is claimed waits in work/ (and the ledger) for room
+            if self._once:
+                self.failures.append(self.space.error)
+            return
         while self._queue and self._queue[0][0] <= now and self.pool.idle:
             _, _, entry_id = heapq.heappop(self._queue)
             if entry_id not in self.claims:  # closed meanwhile
@@ -365,6 +425,7 @@ class Watcher:
     def _handle(self, event: Finished | Crashed) -> None:
         entry = event.task.entry
         if isinstance(event, Finished):
+            self.space.ok()
             result = event.result
             if result.outcome.status == Status.ABANDONED:
                 self._close(entry.id)
@@ -378,9 +439,15 @@ class Watcher:
             self.report(Report(entry, result.outcome))
             return
         # Crashed: the worker died, hung, or raised
+        if event.storage:  # the disk filled up under it: the file waits, no attempt counted
+            self._disk_full(event.cause)
+            self._enqueue(entry.id, self.space.delay)
+            return
         if event.infrastructure:  # the database or the configuration, not the file: no attempt counted
             self._enqueue(entry.id, min(60.0, self.watch.backoff(3)))
             self.warn(f"{entry.file_name} 暂不能处理，稍后重试：{event.cause}")
+            if self._once:
+                self.failures.append(RuntimeError(event.cause))
             return
         if not event.task.final_attempt:
             reason = f"处理进程异常，稍后重试：{event.cause.splitlines()[0]}"

@@ -17,7 +17,6 @@ same way. Each worker:
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
@@ -31,9 +30,9 @@ from sqlalchemy import Engine
 
 from core.errors import Exit, WenshuError
 from core.settings import Settings
+from pipeline.limits import cap_address_space, die_with_parent
+from pipeline.storage import is_storage_full
 from registry.ledger import Entry
-
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,7 @@ class Crashed:
     timed_out: bool = False
     error: bool = False  # an exception, not a death
     infrastructure: bool = False  # the database, not the file: retry without counting
+    storage: bool = False  # the disk is full (or read-only): the watcher pauses (storage.SpaceGuard)
 
 
 def _worker_main(conn: Connection, setup: WorkerSetup, parent: int) -> None:
@@ -86,16 +86,8 @@ def _become_worker(setup: WorkerSetup, parent: int) -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the watcher's ledger still keeps the work safe
-    if os.getppid() != parent:
-        os._exit(0)  # the watcher died before we could ask to die with it
-    if setup.memory_mb:
-        import resource
-        limit = setup.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    die_with_parent(parent)  # not Linux: the watcher's ledger still keeps the work safe
+    cap_address_space(setup.memory_mb)  # `ingest` caps its extraction the same way (isolation.py)
 
 
 def _preload_ocr(settings: Settings) -> None:
@@ -128,8 +120,6 @@ def _serve(conn: Connection, setup: WorkerSetup) -> None:
 
 
 def _run(task: Task, setup: WorkerSetup, engine: Engine) -> Finished | Crashed:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
     from pipeline.ingest import Context
     from pipeline.processing import process
 
@@ -137,14 +127,24 @@ def _run(task: Task, setup: WorkerSetup, engine: Engine) -> Finished | Crashed:
                   final_attempt=task.final_attempt)
     try:
         return Finished(task, process(task.entry, ctx, retry_after=task.retry_after, fresh=task.fresh))
-    except (OperationalError, DBAPIError) as exc:
-        return Crashed(task, f"{type(exc).__name__}: {exc}", error=True, infrastructure=True)
-    except WenshuError as exc:  # settings, rules file, a missing program: not the file's fault
+    except Exception as exc:  # noqa: BLE001 (the watcher decides, by what failed)
+        return _crashed(task, exc)
+
+
+def _crashed(task: Task, exc: Exception) -> Crashed:
+    from sqlalchemy.exc import DBAPIError
+
+    cause = f"{type(exc).__name__}: {exc}"
+    if is_storage_full(exc):  # the disk, not the file: the watcher pauses, no attempt counted
+        return Crashed(task, cause, error=True, infrastructure=True, storage=True)
+    if isinstance(exc, DBAPIError):  # the database, not the file
+        return Crashed(task, cause, error=True, infrastructure=True)
+    if isinstance(exc, WenshuError):  # settings, rules file, a missing program: not the file's fault
         return Crashed(task, exc.message + (f" ({exc.fix})" if exc.fix else ""), error=True,
                        infrastructure=True)
-    except Exception as exc:  # a bug, or an error outside extraction: the watcher decides
-        return Crashed(task, "".join(traceback.format_exception_only(exc)).strip()
-                       + "\n" + traceback.format_exc(limit=-3), error=True)
+    # a bug, or an error outside extraction: the watcher decides
+    return Crashed(task, "".join(traceback.format_exception_only(exc)).strip()
+                   + "\n" + "".join(traceback.format_exception(exc, limit=-3)), error=True)
 
 
 def _exit_quickly() -> None:
