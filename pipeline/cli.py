@@ -43,43 +43,37 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per path.")] = False,
 ) -> None:
     """Register files: extract, understand, number, file and index each one."""
+    from pipeline.batch import ingest_paths
     from pipeline.indexing import index_registered
-    from pipeline.ingest import Context, ingest_file
+    from pipeline.ingest import Context
 
     check_direction(direction)
     edge: Edge = ctx.obj
     for folder in edge.settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
     context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor)
-    outcomes = [ingest_file(path, context, direction=direction, series=series)
-                for path in _expand(paths)]
-    index_registered(edge.engine, edge.settings,
-                     [outcome.reg_no for outcome in outcomes if outcome.status == Status.REGISTERED], edge.actor)
+    batch = ingest_paths(paths, context, direction=direction, series=series)
+    if batch.registered:
+        index_registered(edge.engine, edge.settings, batch.registered, edge.actor)
+    outcomes = batch.outcomes
     if as_json:
         print_json([outcome.to_json() for outcome in outcomes])
     else:
         table = Table("文件", "结果", "登记号", "说明")
-        labels = {Status.REGISTERED: "已登记", Status.DUPLICATE: "重复", Status.QUARANTINED: "已隔离"}
+        labels = {Status.REGISTERED: "已登记", Status.DUPLICATE: "重复", Status.QUARANTINED: "已隔离",
+                  Status.SKIPPED: "未处理"}
         for outcome in outcomes:
             note = outcome.reason or (f"与 {outcome.duplicate_of} 相同" if outcome.duplicate_of else outcome.title or "")
             if outcome.number_allocated:
                 note = f"已分配发文字号，请填写在文件上。{note}"
-            table.add_row(Path(outcome.path).name, labels[outcome.status], outcome.reg_no or "", note)
+            table.add_row(escape(Path(outcome.path).name), labels[outcome.status], outcome.reg_no or "", escape(note))
         console.print(table)
+    if batch.stopped:
+        raise batch.stopped  # 磁盘空间不足: exit 20, after what was done is shown and indexed
+    if any(outcome.status == Status.SKIPPED for outcome in outcomes):
+        raise typer.Exit(Exit.SOME_SKIPPED)
     if any(outcome.status == Status.QUARANTINED for outcome in outcomes):
         raise typer.Exit(Exit.SOME_QUARANTINED)
-
-
-def _expand(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InvalidValue(f"找不到文件：{path}", fix="Check the path.")
-    return files
 
 
 @app.command()

@@ -41,8 +41,16 @@ class Edge:
 
     @cached_property
     def engine(self) -> Engine:
+        from pipeline.storage import disk_full_error
         from registry.db import open_registry
-        return open_registry(self.settings)
+
+        try:
+            return open_registry(self.settings)
+        except Exception as error:  # a full disk is not a broken database: exit 20, said so
+            full = disk_full_error(self.settings, error)
+            if full is None:
+                raise
+            raise full from error
 
 
 def default_actor() -> str:

@@ -13,9 +13,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.errors import Exit, InvalidValue
+from core.errors import Exit, InvalidValue, StorageFull
 from core.vocab import Status
 from pipeline.cli_app import Edge, app, check_direction, console, err_console
+from pipeline.files import readable_name
 
 LABELS = {Status.REGISTERED: "已登记", Status.DUPLICATE: "重复", Status.QUARANTINED: "已隔离",
           Status.RETRY: "稍后重试", Status.RELEASED: "已放弃"}
@@ -64,6 +65,21 @@ class _Reporter:
             sys.stdout.flush()
         else:
             console.print(_line(report), highlight=False, soft_wrap=True)
+
+    def skipped(self, item, settings) -> None:  # noqa: ANN001
+        """A file the watcher could not take (pipeline.scanning.Skipped): left where it is."""
+        try:
+            source = readable_name(item.path.relative_to(settings.data_dir).as_posix())
+        except ValueError:
+            source = item.shown
+        if self.as_json:
+            sys.stdout.write(json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                                         "file_name": readable_name(item.path.name), "source": source,
+                                         "status": Status.SKIPPED, "reason": item.reason, "kind": item.kind},
+                                        ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            console.print(f"[yellow]未处理[/] {escape(source)}：{escape(item.reason)}", highlight=False, soft_wrap=True)
 
     def tick(self, watcher) -> None:  # noqa: ANN001
         if self.progress:
@@ -126,7 +142,29 @@ def watch(
     except KeyboardInterrupt:
         err_console.print("已中断；未完成的文件下次启动时继续处理。")
         raise typer.Exit(Exit.INTERRUPTED) from None
-    if once and reporter.quarantined:
+    if once:
+        _finish_once(watcher, reporter, settings)
+
+
+def _finish_once(watcher, reporter: "_Reporter", settings) -> None:  # noqa: ANN001
+    """After `watch --once` (or `retry`): say what could not be taken, and exit with the code of
+    the worst that happened: a full disk (20), another failure (7 or 1), files left where they
+    are (21), files quarantined (4)."""
+    from sqlalchemy.exc import DBAPIError
+
+    for item in watcher.not_taken():
+        reporter.skipped(item, settings)
+    storage = next((error for error in watcher.failures if isinstance(error, StorageFull)), None)
+    if storage is not None:
+        raise storage  # 磁盘空间不足: the files in hand wait in work/ for the next start
+    if watcher.failures:
+        error = watcher.failures[0]
+        err_console.print(f"[bold red]错误：[/]处理未能全部完成（{escape(type(error).__name__)}: {escape(str(error))}）；"
+                          "未完成的文件下次启动时继续处理。", highlight=False)
+        raise typer.Exit(Exit.DATABASE if isinstance(error, DBAPIError) else Exit.BUG)
+    if watcher.not_taken():
+        raise typer.Exit(Exit.SOME_SKIPPED)
+    if reporter.quarantined:
         raise typer.Exit(Exit.SOME_QUARANTINED)
 
 
@@ -170,8 +208,7 @@ def retry(
             watcher.run(once=True, scan=False, claims=claims, on_tick=reporter.tick)
     else:
         watcher.run(once=True, scan=False, claims=claims)
-    if reporter.quarantined:
-        raise typer.Exit(Exit.SOME_QUARANTINED)
+    _finish_once(watcher, reporter, settings)
 
 
 def _register_anew(edge: Edge, files: list[Path], reason: str, as_json: bool) -> None:
@@ -196,14 +233,19 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Files waiting in the inbox and outbox, in progress, and today's outcomes."""
+    from pipeline.readiness import can_open
     from pipeline.retry import quarantine_list
-    from pipeline.watch import candidates, today_start
+    from pipeline.storage import free_mb
+    from pipeline.watch import candidates, not_taken, today_start
     from registry import ledger
 
     edge: Edge = ctx.obj
     settings = edge.settings
-    waiting = {name: sum(1 for _ in candidates(folder)) if folder.is_dir() else 0
+    waiting = {name: sum(1 for path in candidates(folder) if can_open(path)) if folder.is_dir() else 0
                for name, folder in (("inbox", settings.inbox_dir), ("outbox", settings.outbox_dir))}
+    skipped = [{"path": readable_name(item.path.relative_to(settings.data_dir).as_posix()), "kind": item.kind,
+                "reason": item.reason} for item in not_taken(settings)]
+    free = free_mb(settings.data_dir)
     counts = ledger.counts(edge.engine, today_start(settings).astimezone(timezone.utc))
     in_quarantine = quarantine_list(settings)
     result = {
@@ -213,17 +255,27 @@ def status(
         "quarantined_today": counts["quarantined"], "quarantined": len(in_quarantine),
         "duplicates": sum(1 for path in settings.duplicates_dir.rglob("*") if path.is_file())
         if settings.duplicates_dir.is_dir() else 0,
+        "not_taken": len(skipped), "free_mb": round(free), "disk_full": free < max(settings.limits.min_free_mb, 1),
     }
     if as_json:
-        sys.stdout.write(json.dumps({**result, "quarantine": in_quarantine}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps({**result, "quarantine": in_quarantine, "skipped": skipped},
+                                    ensure_ascii=False, indent=2) + "\n")
         return
     table = Table("", "", show_header=False)
     for label, key in (("等待处理（收文）", "waiting_inbox"), ("等待处理（发文）", "waiting_outbox"),
                        ("处理中", "in_progress"), ("今日登记", "registered_today"),
                        ("今日重复", "duplicates_today"), ("今日隔离", "quarantined_today"),
-                       ("隔离区现有文件", "quarantined"), ("重复件目录现有文件", "duplicates")):
+                       ("隔离区现有文件", "quarantined"), ("重复件目录现有文件", "duplicates"),
+                       ("无法接收", "not_taken")):
         table.add_row(label, str(result[key]))
     console.print(table)
+    if result["disk_full"]:
+        console.print(f"[bold red]磁盘空间不足[/]：数据目录所在磁盘剩余 {free:.0f} MB（至少需要 "
+                      f"{settings.limits.min_free_mb} MB）；监视暂停接收文件，请清理磁盘或扩容。", highlight=False)
+    if skipped:
+        console.print("无法接收的文件（原样留在原处）：")
+        for item in skipped:
+            console.print(f"  {escape(item['path'])}：{escape(item['reason'])}", highlight=False, soft_wrap=True)
     if in_quarantine:
         console.print("隔离的文件：")
         for item in in_quarantine:
