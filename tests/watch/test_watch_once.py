@@ -44,9 +44,12 @@ def test_once_registers_recognises_duplicates_and_quarantines(tmp_path):
     (inbox / "@eaDir").mkdir()
     write_txt(inbox / "@eaDir" / "thumb.txt", 98)
 
-    outcomes = _once(data, check=4)  # 4: something was quarantined
+    outcomes = _once(data, check=21)  # 21: the links were left where they are (and one file quarantined)
 
-    final = [o for o in outcomes if o["status"] != "retry"]
+    skipped = {o["source"]: o for o in outcomes if o["status"] == "skipped"}
+    assert set(skipped) == {"inbox/link.txt", "inbox/linked-folder"}
+    assert all(o["kind"] == "symlink" and "符号链接" in o["reason"] for o in skipped.values())
+    final = [o for o in outcomes if o["status"] not in ("retry", "skipped")]
     by_name = {o["file_name"]: o for o in final}
     assert len(final) == 7 and len(by_name) == 7
     year = date.today().year
@@ -87,9 +90,11 @@ def test_once_registers_recognises_duplicates_and_quarantines(tmp_path):
 
     status = json.loads(wenshu(data, "status", "--json").stdout)
     [quarantined] = status.pop("quarantine")
+    assert [item["path"] for item in status.pop("skipped")] == ["inbox/link.txt", "inbox/linked-folder"]
+    assert status.pop("free_mb") > 0
     assert status == {"waiting": 0, "waiting_inbox": 0, "waiting_outbox": 0, "in_progress": 0,
                       "registered_today": 5, "duplicates_today": 1, "quarantined_today": 1,
-                      "quarantined": 1, "duplicates": 1}
+                      "quarantined": 1, "duplicates": 1, "not_taken": 2, "disk_full": False}
     assert quarantined["file"].endswith("/坏文件.pdf") and "损坏" in quarantined["reason"]
 
 
@@ -159,4 +164,4 @@ def test_names_that_are_not_utf8_are_taken_without_crashing(tmp_path):
         handle.write("东湖大学\n关于报送材料的通知\n".encode())
     [outcome] = _once(data)
     assert outcome["status"] == "registered"
-    assert outcome["file_name"].endswith(".txt") and "\ufffd" in outcome["file_name"]
+    assert outcome["file_name"] == "\\xb9\\xab\\xce\\xc4.txt"  # the GBK bytes of 公文, readable and kept
