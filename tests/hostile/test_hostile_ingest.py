@@ -6,6 +6,7 @@ nothing crashes (no traceback, an exit code of the documented table), nothing ha
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import resource
 from pathlib import Path
@@ -37,7 +38,6 @@ def test_every_hostile_file_gets_a_typed_outcome_under_an_address_space_cap(tmp_
 
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode == Exit.SOME_SKIPPED, (result.returncode, result.stderr[-2000:])
-    import json
     outcomes = {Path(outcome["path"]).name: outcome for outcome in json.loads(result.stdout)}
     expected = {readable_name(os.fsdecode(item.name)): item for item in HOSTILE}
     assert set(outcomes) == set(expected), set(outcomes) ^ set(expected)
@@ -67,3 +67,30 @@ def test_every_hostile_file_gets_a_typed_outcome_under_an_address_space_cap(tmp_
     # the index took every registration: a word of the odd-named notices is found
     hits = run_json(data, "search", "材料报送")
     assert hits["total"] >= 5
+
+
+def test_the_watcher_gives_every_hostile_file_a_typed_outcome_too(tmp_path):
+    """The same set dropped into the inbox: `watch --once` under the same cap terminates, each
+    file ends registered, quarantined (its reason file beside it) or listed as not taken."""
+    data = tmp_path / "data"
+    run(data, "init")
+    write_all(data / "inbox")
+
+    result = run(data, "watch", "--once", "--json", "--stable-seconds", "0.3", "--retries", "1",
+                 "--retry-backoff", "0.2", check_code=None, timeout=180, preexec_fn=_capped)
+
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == Exit.SOME_SKIPPED, (result.returncode, result.stderr[-2000:])
+    final = {line["file_name"]: line for line in map(json.loads, result.stdout.splitlines())
+             if line["status"] != "retry"}
+    expected = {readable_name(os.fsdecode(item.name)): item for item in HOSTILE}
+    assert set(final) == set(expected), set(final) ^ set(expected)
+    for name, item in expected.items():
+        assert final[name]["status"] == item.status, (name, final[name])
+        if item.kind:
+            assert final[name]["kind"] == item.kind, (name, final[name])
+    quarantined = [path for path in (data / "quarantine").rglob("*") if path.is_file()]
+    assert len(quarantined) == 2 * sum(1 for item in HOSTILE if item.status == "quarantined")
+    assert list((data / "work").iterdir()) == []
+    left = {readable_name(os.fsdecode(name)) for name in os.listdir(os.fsencode(data / "inbox"))}
+    assert left == {name for name, item in expected.items() if item.status == "skipped"}
