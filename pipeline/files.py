@@ -136,13 +136,17 @@ def free_name(directory: Path, name: str) -> Path:
 
 
 def dated_folder(root: Path, day: date) -> Path:
-    folder = root / day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return durable.private_dir(root / day.isoformat())
 
 
 def move_durably(source: Path, target: Path) -> None:
-    """Rename ``source`` to ``target`` durably; across file systems, copy durably then remove."""
+    """Rename ``source`` to ``target`` durably; across file systems, copy durably then remove.
+    The file becomes 0600 first: an original keeps the mode it arrived with in the inbox."""
+    try:
+        if stat.S_ISREG(os.lstat(source).st_mode):  # never through a link
+            os.chmod(source, durable.PRIVATE_FILE)
+    except OSError:  # dropped by another user (only its owner may change its mode), or gone
+        pass
     try:
         os.replace(source, target)
         fsync_dir(target.parent)
@@ -170,7 +174,7 @@ def stage_reason(document: Path, text: str) -> None:
 def move_quarantined(document: Path, target: Path) -> None:
     """Move a claimed document and its staged reason to ``target`` in quarantine/: the reason
     first, so that the document is never in quarantine without it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    durable.private_dir(target.parent)
     staged = document.with_name(STAGED_REASON)
     if staged.exists():
         move_durably(staged, reason_file(target))

@@ -52,9 +52,16 @@ def test_everything_wenshu_makes_is_private_under_umask_000(tmp_path):
         run(data, "log", "--xlsx", str(outside / "登记簿.xlsx"))
         run(data, "reindex")
         # the watcher: its workers, work/ and the index it commits
+        # originals dropped as the umask makes them (0666): one registered, one broken (quarantine/),
+        # one seen before (duplicates/)
         (data / "outbox" / "通知.txt").write_text(OWN_NOTICE, encoding="utf-8")
-        run(data, "watch", "--once", *FAST)
+        (data / "inbox" / "坏.pdf").write_bytes(b"%PDF-1.4 broken")
+        (data / "inbox" / "又一份.txt").write_bytes(notice.read_bytes())
+        assert stat.S_IMODE((data / "inbox" / "坏.pdf").stat().st_mode) == 0o666
+        run(data, "watch", "--once", *FAST, "--retries", "0", check_code=None)
         assert len(run_json(data, "log")) == 2
+        assert [p.name for p in (data / "quarantine").rglob("*.pdf")] == ["坏.pdf"]
+        assert [p.name for p in (data / "duplicates").rglob("*.txt")] == ["又一份.txt"]
         # SQLite's journal files exist while a connection is open: look at them under a running
         # watcher, once it has registered a file dropped before it started
         (data / "inbox" / "通知2.txt").write_text(OWN_NOTICE.replace("11号", "12号").replace("白鹭", "苍鹭"), encoding="utf-8")
