@@ -44,7 +44,6 @@ def ingest(
 ) -> None:
     """Register files: extract, understand, number, file and index each one."""
     from pipeline.batch import ingest_paths
-    from pipeline.indexing import index_registered
     from pipeline.ingest import Context
 
     check_direction(direction)
@@ -54,6 +53,8 @@ def ingest(
     context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor)
     batch = ingest_paths(paths, context, direction=direction, series=series)
     if batch.registered:
+        from pipeline.indexing import index_registered  # imported now: 40 MB less while files are read
+
         index_registered(edge.engine, edge.settings, batch.registered, edge.actor)
     outcomes = batch.outcomes
     if as_json:
