@@ -124,7 +124,8 @@ def show(
     console.print(table)
     if record["number_allocated"]:
         console.print(f"已分配发文字号 {record['doc_number']}，请填写在文件上。", style="bold")
-    console.print(record["text"] or "（无正文）")
+    withheld = "（涉密文件，正文不在此显示，请按机要渠道查阅原件）" if record["secrecy"] else "（无正文）"
+    console.print(record["text"] or withheld, highlight=False, markup=False)
 
 
 @app.command("log")

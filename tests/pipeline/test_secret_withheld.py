@@ -79,6 +79,7 @@ def test_nothing_of_a_secret_body_leaves_the_record(tmp_path):
     records = run_json(data, "log")
     assert [r["secrecy"] for r in records] == ["机密", "秘密"]
     outputs["show"] = run(data, "show", reg_no)
+    assert "涉密文件，正文不在此显示" in outputs["show"].stdout
     for record in records:
         shown = run_json(data, "show", record["reg_no"])
         assert shown["text"] is None
