@@ -116,6 +116,8 @@ def write_daily_checkpoint(engine: Engine, settings: Settings) -> Checkpoint | N
     if kept and datetime.fromisoformat(kept[-1].at).astimezone(settings.zone).date() == settings.today():
         return None
     checkpoint = take_checkpoint(engine)
+    if checkpoint.seq == 0:
+        return None   # an empty log: nothing to anchor yet
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(checkpoint.line + "\n")

@@ -69,7 +69,7 @@ def verify(session: Session, key: AuditKey | None, checkpoints: Iterable[Checkpo
     if problem := _key_problem(head, key):
         return [problem]
     checkpoints = list(checkpoints)
-    walk = _Walk(hashes_wanted={c.seq: "" for c in checkpoints})
+    walk = _Walk(hashes_wanted={0: GENESIS_HASH, **{c.seq: "" for c in checkpoints if c.seq}})
     problems = _walk_chain(session, key, walk, batch)
     if problems:
         return problems

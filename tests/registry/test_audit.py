@@ -267,6 +267,7 @@ def test_a_checkpoint_catches_a_tail_cut_off_with_the_head_moved_back(db_setting
 def test_the_daily_checkpoint_is_kept_and_used_by_verify(db_settings):
     from pipeline.auditing import write_daily_checkpoint
 
+    assert write_daily_checkpoint(open_registry(db_settings), db_settings) is None  # nothing to anchor yet
     engine = _populate(db_settings)
     first = write_daily_checkpoint(engine, db_settings)
     assert first is not None and write_daily_checkpoint(engine, db_settings) is None  # once a day
