@@ -155,13 +155,16 @@ class Watcher:
         self.skipped: dict[Path, Skipped] = {}  # what the last scan could not take, and why
         self.space = SpaceGuard(settings, warn=lambda message: self.warn(message))
         self.failures: list[Exception] = []  # what went wrong besides files (`--once` exits non-zero)
+        # --once stops starting files (a full disk, the database gone: trying on would loop)
+        self.halted = False
         self._once = False
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, *, once: bool = False, scan: bool = True, claims: list[Claim] = (),
             on_tick: Callable[["Watcher"], None] | None = None) -> None:
         """Watch until stopped (SIGTERM, SIGINT); ``once``: until what is there is processed, or
-        until the disk is full or something else fails (``failures``)."""
+        until the disk is full or the database fails (``halted``). What went wrong besides the
+        files themselves is in ``failures``: `--once` exits non-zero for it."""
         self._once = once
         check_writable(self.engine)  # a registry tampered with is not written on, from the start
         for root in self.roots:
@@ -220,7 +223,7 @@ class Watcher:
             clock.last_poll, clock.next_poll = now, now + POLL_EVERY
 
     def _finished(self, once: bool) -> bool:
-        if self.stopping or (once and self.failures):
+        if self.stopping or (once and self.halted):
             return not self.pool.busy
         # files that do not open may open later when watching, but --once does not wait for them
         return (once and self.tracker.only_blocked and not self._queue and not self.pool.busy
@@ -270,6 +273,7 @@ class Watcher:
         full = self.space.hit(error)
         if self._once:
             self.failures.append(full)
+            self.halted = True
 
     def _failed(self, what: str, error: Exception) -> None:
         if is_storage_full(error):
@@ -375,6 +379,7 @@ class Watcher:
         if self._ready and not self.space.allows():  # a full disk: take nothing, try again later
             if self._once:
                 self.failures.append(self.space.error)
+                self.halted = True
             self._ready = []
             return
         while room > 0 and self._ready:
@@ -405,11 +410,12 @@ class Watcher:
 
     def _dispatch(self) -> None:
         now = time.monotonic()
-        if (self._once and self.failures) or not (self._queue and self._queue[0][0] <= now and self.pool.idle):
+        if self.halted or not (self._queue and self._queue[0][0] <= now and self.pool.idle):
             return
         if not self.space.allows():  # what is claimed waits in work/ (and the ledger) for room
             if self._once:
                 self.failures.append(self.space.error)
+                self.halted = True
             return
         while self._queue and self._queue[0][0] <= now and self.pool.idle:
             _, _, entry_id = heapq.heappop(self._queue)
@@ -448,6 +454,7 @@ class Watcher:
             self.warn(f"{entry.file_name} 暂不能处理，稍后重试：{event.cause}")
             if self._once:
                 self.failures.append(RuntimeError(event.cause))
+                self.halted = True  # it would be tried again and again
             return
         if not event.task.final_attempt:
             reason = f"处理进程异常，稍后重试：{event.cause.splitlines()[0]}"
