@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import secrets
+import shutil
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from core import durable
 from core.settings import Settings
 from core.vocab import ClaimState
 from pipeline import recovery
-from pipeline.files import readable_name, sha256_of
+from pipeline.files import open_regular, readable_name, sha256_of
 from registry import ledger
 from registry.ledger import Entry
 
@@ -181,6 +182,13 @@ class Claimer:
             # No fsync of the folders here: after a power cut either the rename or the row may be
             # missing, and both cases are resumed (an orphan folder is adopted; a row whose file
             # is back in the inbox is released and the file claimed again).
+            if not stat.S_ISREG(os.lstat(target).st_mode):
+                # replaced by a link (or a FIFO) between the look and the rename: a rename moves
+                # the link itself, never what it points to; it goes back where it was, untouched
+                _put_back(target, path)
+                os.close(lock_fd)
+                remove_token(folder)
+                return None
             try:
                 info = os.lstat(target)
                 row = ledger.NewClaim(
@@ -269,6 +277,14 @@ class Claimer:
         return claims
 
 
+def _put_back(target: Path, source: Path) -> None:
+    try:
+        if not os.path.lexists(source):
+            os.rename(target, source)
+    except OSError:
+        pass  # the folder stays an orphan, which resume leaves alone (not a regular file)
+
+
 def _move(source: Path, target: Path) -> bool:
     """Rename ``source`` to ``target``: the atomic claim. False when the source is gone (someone
     else renamed it first). Across file systems (a share mounted on inbox/ itself) the claim is
@@ -282,8 +298,12 @@ def _move(source: Path, target: Path) -> bool:
     except OSError as error:
         if error.errno != errno.EXDEV:
             raise
+    def fill(handle) -> None:  # noqa: ANN001
+        with open_regular(source) as reader:  # never a link's target, never a FIFO
+            shutil.copyfileobj(reader, handle, durable.CHUNK)
+
     try:
-        durable.copy(source, target)
+        durable.write_with(target, fill)
         source.unlink()
     except FileNotFoundError:
         target.unlink(missing_ok=True)
