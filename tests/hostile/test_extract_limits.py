@@ -34,7 +34,8 @@ for path in sys.argv[1:]:
         out[path] = ["ok", len(result.text), list(result.warnings)]
     except Exception as error:
         out[path] = [getattr(error, "kind", type(error).__name__), str(error), getattr(error, "cause", None)]
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: the latter keeps the size of the (forked) test process from before exec
+out["peak_mb"] = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
 print(json.dumps(out, ensure_ascii=False))
 """
 
