@@ -28,7 +28,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from extractors.errors import Corrupt, Encrypted, TooLarge
+from extractors.errors import Corrupt, Encrypted, TooLarge, Unsupported
 
 MAX_MEMBERS = 20_000
 CHUNK = 1 << 20  # bytes of output per inflate call
@@ -63,6 +63,14 @@ def memory_refusal(path: Path, label: str, error: BaseException) -> TooLarge:
                     "或请管理员调高 watch.worker_memory_mb。",
                     cause=f"{path.name}: out of memory while parsing ({type(error).__name__}: {error})",
                     fix="Split the document, or raise [watch] worker_memory_mb.")
+
+
+def entities_refused(path_name: str, label: str, part: str) -> Unsupported:
+    """A part declaring XML entities is refused for good: no office suite writes one, so it is
+    no file half written (retried as corrupt would be), but a file made to attack its reader."""
+    return Unsupported(f"{label}中含有 XML 实体声明，办公软件不会这样保存，可能是恶意构造的文件，已拒绝读取。"
+                       "请向来文单位核实，或用 WPS/Word 打开后另存一份再投递。",
+                       cause=f"{path_name}: {part} declares XML entities (refused)")
 
 
 def declares_entities(data: bytes) -> bool:
@@ -168,7 +176,7 @@ class Archive:
         data = self.read(name)
         self.xml_read += len(data)
         if declares_entities(data):
-            raise _corrupt(self.path, self.label, f"{name} declares XML entities (refused)")
+            raise entities_refused(self.path.name, self.label, name)
         return data
 
     def _seek_data(self, info: zipfile.ZipInfo) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from extractors.archive import Archive, declares_entities, memory_refusal, out_of_memory
+from extractors.archive import Archive, declares_entities, entities_refused, memory_refusal, out_of_memory
 from extractors.cleanup import clean
 from extractors.errors import Corrupt, Encrypted
 from extractors.model import Extracted, Page
@@ -66,11 +66,11 @@ _CORRUPT = ("OpenDocument 文档已损坏，无法读取（内部结构不完整
 
 def _parse(data: bytes, name: str, part: str):
     if declares_entities(data):  # refused before the parser sees them; other encodings: below
-        raise Corrupt(_CORRUPT, cause=f"{name}: {part} declares XML entities (refused)")
+        raise entities_refused(name, "OpenDocument 文档", part)
     root = etree.fromstring(data, _PARSER)
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise Corrupt(_CORRUPT, cause=f"{name}: {part} declares XML entities (refused)")
+        raise entities_refused(name, "OpenDocument 文档", part)
     return root
 
 

@@ -304,17 +304,17 @@ HOSTILE: tuple[Hostile, ...] = (
             "registered", None, "detection peeks at the mimetype within 200 bytes; the reader never needs it"),
     # XML entities
     Hostile(b"xxe.docx", _bytes(lambda: docx(document_xml(doctype=xxe_doctype("w:document"))
-                                             .replace("东湖大学教务处", "&xxe;", 1))), "quarantined", "corrupt"),
+                                             .replace("东湖大学教务处", "&xxe;", 1))), "quarantined", "unsupported"),
     Hostile(b"xxe.odt", _bytes(lambda: odt(content_xml(doctype=xxe_doctype("office:document-content"))
-                                           .replace("各学院：", "&xxe;"))), "quarantined", "corrupt"),
+                                           .replace("各学院：", "&xxe;"))), "quarantined", "unsupported"),
     Hostile(b"xxe.ofd", _bytes(lambda: ofd(ofd_page(doctype=xxe_doctype("ofd:Page")).replace("各学院：", "&xxe;"))),
-            "quarantined", "corrupt"),
+            "quarantined", "unsupported"),
     Hostile(b"laughs.docx", _bytes(lambda: docx(document_xml(doctype=laughs_doctype("w:document"))
-                                                .replace("各学院：", "&lol9;"))), "quarantined", "corrupt"),
+                                                .replace("各学院：", "&lol9;"))), "quarantined", "unsupported"),
     Hostile(b"laughs.odt", _bytes(lambda: odt(content_xml(doctype=laughs_doctype("office:document-content"))
-                                              .replace("各学院：", "&lol9;"))), "quarantined", "corrupt"),
+                                              .replace("各学院：", "&lol9;"))), "quarantined", "unsupported"),
     Hostile(b"laughs.ofd", _bytes(lambda: ofd(ofd_page(doctype=laughs_doctype("ofd:Page")).replace("各学院：", "&lol9;"))),
-            "quarantined", "corrupt"),
+            "quarantined", "unsupported"),
     # zip-slip names: nothing is ever extracted, so they are just names
     Hostile(b"zip-slip.docx", _bytes(lambda: docx(document_xml(), member("../../../../tmp/wenshu-zip-slip.txt", "x"),
                                                   member("/tmp/wenshu-zip-slip-abs.txt", "x"))),

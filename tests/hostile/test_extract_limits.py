@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from extractors import extract
-from extractors.errors import Corrupt, TooLarge
+from extractors.errors import Corrupt, TooLarge, Unsupported
 from tests.extractors.conftest import with_limits
 from tests.hostile import make_hostile as h
 
@@ -122,9 +122,9 @@ def test_xml_entities_are_refused_in_every_container(tmp_path, settings, contain
             "ofd": lambda: h.ofd(h.ofd_page(doctype=doctype("ofd:Page")).replace("各学院：", reference))}[container]()
     path = tmp_path / f"{attack}.{container}"
     path.write_bytes(data)
-    with pytest.raises(Corrupt) as info:
+    with pytest.raises(Unsupported) as info:     # refused for good: never retried as a half-written file
         extract(path, settings)
-    assert "entities" in info.value.cause
+    assert "entities" in info.value.cause and "XML 实体声明" in info.value.message
 
 
 def test_an_ofd_honours_max_pages_before_reading_a_page(tmp_path, settings):
