@@ -8,7 +8,7 @@ run: setup
 	@bash scripts/run.sh $(ARGS)
 
 test: setup
-	@.venv/bin/python -m pytest -q
+	@.venv/bin/python -m pytest -q -n 2
 
 bench: setup
 	@.venv/bin/python tests/bench/run_all.py
