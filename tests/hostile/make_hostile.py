@@ -1,6 +1,6 @@
 """Hostile and broken input files, written at test time (nothing of it is committed).
 
-    python tests/hostile/make_hostile.py DIR     # writes every file into DIR and lists them
+    .venv/bin/python -m tests.hostile.make_hostile DIR   # writes every file into DIR and lists them
 
 Each file is made small: a bomb is a deflate stream built from one compressed megabyte repeated
 (about 1 KB per inflated MB), so a "2 GB" bomb is 2 MB on disk and takes milliseconds to write.
@@ -35,6 +35,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.watch.helpers import png_header
 
 MB = 1 << 20
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -238,14 +240,6 @@ def tiff_frames(frames: int, *, loop: bool = False) -> bytes:
             out.write(struct.pack("<HHLL", tag, kind, count, value))
         out.write(struct.pack("<L", following))
     return out.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
-            + chunk(b"IEND", b""))
 
 
 def notice(n: int) -> bytes:

@@ -53,6 +53,19 @@ def _sql(engine, *statements: str, **params) -> None:
             connection.execute(text(statement), params)
 
 
+def _rehash_without_key(connection) -> str:
+    """Recompute every event's hash with the public SHA-256 function, as someone without the
+    key would; the new newest hash."""
+    prev = audit.GENESIS_HASH
+    for row in connection.execute(text("SELECT * FROM audit_events ORDER BY seq")).mappings().all():
+        digest = audit.event_hash(row["seq"], row["at"], row["actor"], row["action"], row["record"],
+                                  row["details"], prev)
+        connection.execute(text("UPDATE audit_events SET prev_hash = :prev, hash = :hash WHERE seq = :seq"),
+                           {"prev": prev, "hash": digest, "seq": row["seq"]})
+        prev = digest
+    return prev
+
+
 def _verify(engine) -> list[Break]:
     with Session(engine) as session:
         return verify(session, audit_key(engine))
@@ -142,13 +155,7 @@ def test_the_whole_chain_recomputed_without_the_key_is_found(db_settings):
     engine = _populate(db_settings)
     _drop_triggers(engine)
     with engine.begin() as connection:
-        prev = audit.GENESIS_HASH
-        for row in connection.execute(text("SELECT * FROM audit_events ORDER BY seq")).mappings().all():
-            digest = audit.event_hash(row["seq"], row["at"], row["actor"], row["action"], row["record"],
-                                      row["details"], prev)
-            connection.execute(text("UPDATE audit_events SET prev_hash = :prev, hash = :hash WHERE seq = :seq"),
-                               {"prev": prev, "hash": digest, "seq": row["seq"]})
-            prev = digest
+        prev = _rehash_without_key(connection)
         connection.execute(text("UPDATE chain_head SET last_hash = :hash"), {"hash": prev})
     problems = _verify(engine)
     assert problems[0].seq == 1 and "哈希不符" in problems[0].problem
@@ -295,13 +302,7 @@ def test_a_registry_begun_before_keys_is_keyed_by_init_from_its_next_event(db_se
     # as a registry written before keys: plain SHA-256 events, no key, chain_head not keyed
     _drop_triggers(engine)
     with engine.begin() as connection:
-        prev = audit.GENESIS_HASH
-        for row in connection.execute(text("SELECT * FROM audit_events ORDER BY seq")).mappings().all():
-            digest = audit.event_hash(row["seq"], row["at"], row["actor"], row["action"], row["record"],
-                                      row["details"], prev)
-            connection.execute(text("UPDATE audit_events SET prev_hash = :prev, hash = :hash WHERE seq = :seq"),
-                               {"prev": prev, "hash": digest, "seq": row["seq"]})
-            prev = digest
+        prev = _rehash_without_key(connection)
         connection.execute(text("UPDATE chain_head SET last_hash = :hash, keyed_from = NULL"), {"hash": prev})
         guard.install_triggers(connection)
     db_settings.audit_key_file.unlink()
