@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import StrEnum
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.auditkey import AuditKey
-from registry.models import AuditEvent, ChainHead, Document
+from registry.models import AuditEvent, Document
 
 GENESIS_HASH = "0" * 64
 

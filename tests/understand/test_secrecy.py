@@ -160,7 +160,7 @@ def test_docx_with_labelled_cells_in_a_table(settings, tmp_path: Path):
 
 @pytest.mark.parametrize("header_lines", [
     ["机密★1年"],                               # the mark alone in the 页眉
-    [f"东湖大学保卫处\t机密★1年"],               # beside the unit's name, apart by a tab
+    ["东湖大学保卫处\t机密★1年"],               # beside the unit's name, apart by a tab
 ])
 def test_docx_with_the_mark_in_the_page_header(settings, tmp_path: Path, header_lines):
     import docx
