@@ -121,6 +121,9 @@ def create_empty(path: Path) -> whoosh_index.Index:
     return ix
 
 
+OPEN_ATTEMPTS = 5   # a writer's commit can remove the table of contents a reader just found
+
+
 def open_path(path: Path) -> whoosh_index.Index:
     try:
         version = (path / SCHEMA_FILE).read_text(encoding="utf-8").strip()
@@ -128,10 +131,16 @@ def open_path(path: Path) -> whoosh_index.Index:
         raise IndexUnavailable(f"搜索索引 {path} 不完整（缺少格式标记）。") from None
     if version != str(SCHEMA_VERSION):
         raise IndexUnavailable(f"搜索索引是旧版本 wenshu 建立的（格式 {version}，当前 {SCHEMA_VERSION}）。")
-    try:
-        return FileIndex(PrivateStorage(str(path)), indexname=_DEF_INDEX_NAME)
-    except Exception as exc:  # whoosh raises many kinds when files are missing or damaged
-        raise IndexUnavailable(f"搜索索引 {path} 无法读取。", cause=f"{type(exc).__name__}: {exc}") from exc
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return FileIndex(PrivateStorage(str(path)), indexname=_DEF_INDEX_NAME)
+        except FileNotFoundError as exc:
+            # whoosh finds the newest table of contents by listing the folder, then opens it; a
+            # writer committing in between removes it in favour of the next one: read again.
+            if attempt + 1 == OPEN_ATTEMPTS:
+                raise IndexUnavailable(f"搜索索引 {path} 无法读取。", cause=f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # whoosh raises many kinds when files are missing or damaged
+            raise IndexUnavailable(f"搜索索引 {path} 无法读取。", cause=f"{type(exc).__name__}: {exc}") from exc
 
 
 def open_index(settings: Settings) -> whoosh_index.Index:
