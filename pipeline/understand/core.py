@@ -154,8 +154,18 @@ def _document_issuer(d: _Draft) -> str | None:
     header = organ_first(head.header)
     if header and _inside(signature, header):
         header = None       # a body inside the 版头's organ signs with its full name
-    candidates = (header, head.meeting_organ, signature, prefix or organ_before_when(head.title), head.organ_line)
+    candidates = (header, head.meeting_organ or _minutes_organ(d), signature, prefix or organ_before_when(head.title),
+                  head.organ_line)
     return next((_units(c) for c in candidates if c and cjk_ratio(c) >= 0.7), None)
+
+
+def _minutes_organ(d: _Draft) -> str | None:
+    """A 纪要 whose 版头 is the organ printed over 「…会议纪要」 (no organ/date line under it)."""
+    head = d.head
+    if head.title_word != "纪要" or not head.title_lines or head.title_lines[0] == head.title_lines[1]:
+        return None
+    first = d.doc.lines[head.title_lines[0]]
+    return first if is_organ(first) else None
 
 
 def _inside(signature: str | None, header: str) -> bool:

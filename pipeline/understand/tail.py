@@ -143,11 +143,12 @@ def _date_follows(suffix: str) -> bool:
 
 def _signed_after_text(prefix: str, suffix: str) -> bool:
     """A signature and date glued after the last sentence of a line (a page that flattened the
-    document onto one line: 「…度过节日假期。 国务院办公厅 2022年12月8日」)."""
+    document onto one line: 「…度过节日假期。 国务院办公厅 2022年12月8日」): the words before the
+    date name an organ, not the start of the next sentence (「…宣传组。各组要于2026年12月20」)."""
     parts = _SENTENCE_END.split(prefix)
     unit = parts[-1].strip()
     return (not suffix.strip() and len(parts) > 1 and 2 <= len(unit) <= 24 and not _SENTENCE.search(unit)
-            and cjk_ratio(unit) >= 0.7)
+            and cjk_ratio(unit) >= 0.7 and is_organ(unit))
 
 
 def _adopted(lines: tuple[str, ...], i: int) -> str | None:

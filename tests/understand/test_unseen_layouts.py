@@ -113,3 +113,15 @@ LING = ("东湖市人民政府令\n第15号\n《东湖市易制毒化学品购�
 def test_a_date_a_line_break_left_at_the_end_of_a_sentence_is_no_date_line(settings, from_ocr):
     result = understand(LING, settings, from_ocr=from_ocr)
     assert (result.doc_type, result.doc_number, result.date) == ("命令", "第15号", date(2026, 12, 1))
+
+
+# --- the samples' 纪要 -------------------------------------------------------------------------
+
+def test_a_minutes_header_of_organ_over_meeting_and_no_sentence_read_as_a_signature(settings):
+    """The 纪要 sample: 「东湖大学化学化工学院」 over 「党政联席会议纪要」, and a line of the body
+    broken after a date (「…宣传组。各组要于2026年12月20」) that gave 各组要于 as issuer and
+    2026-12-02 as 成文日期; the 纪要 prints no 成文日期 of its own."""
+    from tests.conftest import SAMPLES
+    text = (SAMPLES / "minutes_multipage.pdf.expected.txt").read_text(encoding="utf-8")
+    result = understand(text, settings)
+    assert (result.doc_type, result.issuer, result.date) == ("纪要", "东湖大学化学化工学院", None)
