@@ -36,6 +36,13 @@ URGENCY_WORDS: tuple[str, ...] = (*URGENCIES, "急件")
 NOT_SECRET = frozenset({"", "无", "非密", "公开", "普通", "不涉密", "none", "null", "-", "—"})
 
 
+# The roles a user may hold (one or several), with the names the office uses for them.
+ROLES: dict[str, str] = {"admin": "管理员", "clerk": "文书", "leader": "领导", "handler": "承办人",
+                         "auditor": "审计员", "scanner": "扫描员"}
+# A user's 保密 clearance, lowest first; a user sees records up to their clearance.
+CLEARANCES: tuple[str, ...] = ("秘密", "机密", "绝密")
+
+
 def is_secret(secrecy: str | None) -> bool:
     """Whether a record with this 密级 is 涉密 (its body text is withheld everywhere)."""
     return secrecy is not None and secrecy.strip().lower() not in NOT_SECRET

@@ -43,6 +43,10 @@ class Action(StrEnum):
     DISCARDED = "discarded"
     KEYED = "keyed"                          # the audit key made; the first event it seals
     TRIGGERS_REPAIRED = "triggers_repaired"
+    USER_ADDED = "user_added"
+    PASSWORD_CHANGED = "password_changed"
+    USER_DISABLED = "user_disabled"
+    TOKEN_ISSUED = "token_issued"
 
 
 def canonical_json(value: Any) -> str:

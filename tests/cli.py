@@ -16,12 +16,15 @@ SAMPLE_OFFICE_ENV = {"WENSHU_OFFICE_CODE": "化学院"}
 
 
 def run(data_dir: Path, *args: str, env: dict[str, str] | None = None, check_code: int | None = 0,
-        timeout: float = 300, preexec_fn: Callable[[], None] | None = None) -> subprocess.CompletedProcess:
-    """``preexec_fn`` runs in the child before wenshu starts (an address-space cap, say)."""
+        timeout: float = 300, preexec_fn: Callable[[], None] | None = None,
+        input_text: str | None = None) -> subprocess.CompletedProcess:
+    """``preexec_fn`` runs in the child before wenshu starts (an address-space cap, say);
+    ``input_text`` is written to its standard input."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("WENSHU_")}
     environment.update({**SAMPLE_OFFICE_ENV, **(env or {})})
     result = subprocess.run([str(WENSHU), "--data", str(data_dir), *args], capture_output=True,
-                            text=True, env=environment, timeout=timeout, preexec_fn=preexec_fn)
+                            text=True, env=environment, timeout=timeout, preexec_fn=preexec_fn,
+                            input=input_text)
     if check_code is not None:
         assert result.returncode == check_code, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
