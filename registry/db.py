@@ -141,12 +141,16 @@ def audit_key(engine: Engine) -> AuditKey | None:
 def _key_for(engine: Engine, key_file: Path) -> AuditKey | None:
     """The registry's key; a registry with no event yet gets its key now, and the database
     records from which event on the chain is keyed. A registry with events and no key file gets
-    none here (``keying.enable`` makes one for a registry begun before keys)."""
+    none here (``maintenance.enable_key`` makes one for a registry begun before keys)."""
     key = auditkey.load(key_file)
+    head = text("SELECT last_seq, keyed_from FROM chain_head WHERE id = 1")
+    with engine.connect() as connection:
+        last_seq, keyed_from = connection.execute(head).one()
+    if last_seq or keyed_from is not None:
+        return key        # the common case: no write lock taken just to open the registry
     lock = " FOR UPDATE" if engine.dialect.name == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE
     with writer(engine).begin() as connection:
-        last_seq, keyed_from = connection.execute(
-            text(f"SELECT last_seq, keyed_from FROM chain_head WHERE id = 1{lock}")).one()
+        last_seq, keyed_from = connection.execute(text(head.text + lock)).one()
         if last_seq or keyed_from is not None:
             return key
         if key is None:
