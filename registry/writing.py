@@ -92,12 +92,11 @@ class WriteTransaction:
 
 
 @contextmanager
-def write_transaction(engine: Engine, actor: str, *, key: AuditKey | None = None,
-                      check_triggers: bool = True) -> Iterator[WriteTransaction]:
+def write_transaction(engine: Engine, actor: str, *, check_triggers: bool = True) -> Iterator[WriteTransaction]:
     """A write transaction on ``engine`` (as ``registry.db.connect`` made it, its audit key bound).
     Before anything is written it checks the registry was not changed behind wenshu's back
     (``guard``): with a trigger gone or the chain head off, it refuses (``Tampered``)."""
-    key = key or _key_or_refuse(engine)
+    key = _key_or_refuse(engine)
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         # First statement: the lock. SQLite already holds it (BEGIN IMMEDIATE); on PostgreSQL
         # the row lock queues every other writer behind this one.
