@@ -17,6 +17,11 @@ class ExtractionError(WenshuError):
     def __init__(self, message: str, *, cause: str | None = None, fix: str | None = None):
         super().__init__(message, fix=fix, cause=cause)
 
+    def __reduce__(self):  # noqa: ANN204
+        # Pickling an exception keeps only its positional args; cause and fix are keyword-only,
+        # and the OCR pool and ingest's extraction process send these errors back whole.
+        return type(self), (self.message,), {"cause": self.cause, "fix": self.fix}
+
 
 class Unsupported(ExtractionError):
     kind = "unsupported"

@@ -18,7 +18,6 @@ from PIL import Image
 
 from extractors import geometry, ocr, pages, seals
 from extractors.cleanup import clean, ocr_punctuation
-from extractors.errors import ExtractionError
 
 
 @dataclass(frozen=True)
@@ -90,15 +89,6 @@ def ocr_page(job: PageJob, settings) -> PageResult:
     return ocr_image(_load(job, settings), settings, f"page {job.index + 1}")
 
 
-def _ocr_page_in_worker(job: PageJob, settings):
-    """Exceptions cross the process boundary by pickling, which drops keyword-only fields
-    (cause, fix); send the typed error back as a value and rebuild it in the parent."""
-    try:
-        return ocr_page(job, settings)
-    except ExtractionError as exc:
-        return (type(exc), exc.message, exc.cause, exc.fix)
-
-
 # --- the pool -----------------------------------------------------------------------------
 
 _pool: ProcessPoolExecutor | None = None
@@ -154,12 +144,7 @@ def ocr_pages(jobs: list[PageJob], settings) -> list[PageResult]:
         return [ocr_page(job, settings) for job in jobs]
     ocr.check_engine(settings)  # fail fast here rather than in every worker
     try:
-        results = list(_get_pool(settings).map(_ocr_page_in_worker, jobs, [settings] * len(jobs)))
+        return list(_get_pool(settings).map(ocr_page, jobs, [settings] * len(jobs)))
     except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh next time
         shutdown_pool()
         raise
-    for result in results:
-        if isinstance(result, tuple):
-            error, message, cause, fix = result
-            raise error(message, cause=cause, fix=fix)
-    return results

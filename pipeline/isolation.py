@@ -44,7 +44,7 @@ def _child_main(conn: Connection, settings: Settings, memory_mb: int, parent: in
         try:
             reply = ("ok", extract(Path(path), settings))
         except ExtractionError as error:
-            reply = ("error", type(error).__name__, error.message, error.cause, error.fix)
+            reply = ("error", error)
         except MemoryError:
             reply = ("memory",)
         except Exception as error:  # noqa: BLE001 (a library choking on malformed input)
@@ -140,13 +140,10 @@ class IsolatedExtractor:
 
 
 def _result(reply: tuple, path: Path, memory_mb: int) -> Extracted:
-    from extractors import errors
-
     if reply[0] == "ok":
         return reply[1]
     if reply[0] == "error":
-        _, name, message, cause, fix = reply
-        raise getattr(errors, name, errors.Corrupt)(message, cause=cause, fix=fix)
+        raise reply[1]
     if reply[0] == "memory":
         raise TooLarge(f"文件解码后超出内存上限（{memory_mb} MB），已拒绝处理。如确属正常公文，请拆分后投递，"
                        "或请管理员调高 watch.worker_memory_mb。",

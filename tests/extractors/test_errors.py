@@ -245,3 +245,13 @@ def test_tesseract_timeout_loses_the_page_not_the_process(base_settings):
     settings = with_ocr(base_settings, engine="tesseract", page_timeout=0.01)
     error = _raises(Empty, sample("scan_clean_300dpi.png"), settings)
     assert "超时" in error.message and "OCR gave up" in error.cause
+
+
+@pytest.mark.parametrize("error_type", [Unsupported, Encrypted, Corrupt, Empty, TooLarge, MissingEngine])
+def test_an_extraction_error_crosses_a_process_boundary_whole(error_type):
+    """The OCR pool and ingest's extraction process send these errors back pickled."""
+    import pickle
+
+    again = pickle.loads(pickle.dumps(error_type("中文说明", cause="the cause", fix="the fix")))
+    assert type(again) is error_type
+    assert (again.message, again.cause, again.fix, again.kind) == ("中文说明", "the cause", "the fix", error_type.kind)
