@@ -72,13 +72,17 @@ def disk_full_error(settings: Settings, error: BaseException) -> StorageFull | N
     return None
 
 
+def _left(settings: Settings) -> str:
+    """The free space on the data directory's disk, as the messages say it."""
+    try:
+        return f"{free_mb(settings.data_dir):.1f} MB"
+    except OSError:
+        return "未知"
+
+
 def storage_full(settings: Settings, cause: BaseException | str) -> StorageFull:
     """The error a full disk becomes: what the clerk sees, what the administrator does."""
-    try:
-        left = f"{free_mb(settings.data_dir):.1f} MB"
-    except OSError:
-        left = "未知"
-    return StorageFull(f"磁盘空间不足：数据目录 {settings.data_dir} 所在磁盘剩余 {left}（至少应保留 "
+    return StorageFull(f"磁盘空间不足：数据目录 {settings.data_dir} 所在磁盘剩余 {_left(settings)}（至少应保留 "
                        f"{settings.limits.min_free_mb} MB），写入失败或已停止。未登记的文件原样保留，"
                        "没有留下写了一半的文件。请清理磁盘或扩容后重新运行。",
                        fix=f"Free space on the disk of {settings.data_dir} (and of the database), then run the "
@@ -88,9 +92,9 @@ def storage_full(settings: Settings, cause: BaseException | str) -> StorageFull:
 
 def check_free_space(settings: Settings) -> None:
     """Raise StorageFull when the data directory's disk has less than ``min_free_mb`` free."""
-    if settings.limits.min_free_mb and free_mb(settings.data_dir) < settings.limits.min_free_mb:
-        raise storage_full(settings, f"{free_mb(settings.data_dir):.1f} MB free on the disk of "
-                                     f"{settings.data_dir} (min_free_mb {settings.limits.min_free_mb})")
+    limit = settings.limits.min_free_mb
+    if limit and (left := free_mb(settings.data_dir)) < limit:
+        raise storage_full(settings, f"{left:.1f} MB free on the disk of {settings.data_dir} (min_free_mb {limit})")
 
 
 class SpaceGuard:
@@ -133,11 +137,7 @@ class SpaceGuard:
         self.error = storage_full(self.settings, cause)
         self.delay = min(self.LONGEST, self.delay * 2 if self.delay else self.FIRST)
         self.until = self.clock() + self.delay
-        try:
-            left = f"{free_mb(self.settings.data_dir):.1f} MB"
-        except OSError:
-            left = "未知"
-        self.warn(f"磁盘空间不足：数据目录所在磁盘剩余 {left}（至少需要 {self.settings.limits.min_free_mb} MB），"
+        self.warn(f"磁盘空间不足：数据目录所在磁盘剩余 {_left(self.settings)}（至少需要 {self.settings.limits.min_free_mb} MB），"
                   f"暂停接收和处理文件，{self.delay:.0f} 秒后再试。")
         return self.error
 
