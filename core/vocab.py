@@ -43,6 +43,23 @@ ROLES: dict[str, str] = {"admin": "管理员", "clerk": "文书", "leader": "领
 CLEARANCES: tuple[str, ...] = ("秘密", "机密", "绝密")
 
 
+# The actor the watcher's own events name (not a Unix account: see wenshu watch).
+SYSTEM_ACTOR = "系统"
+
+
+def visible_to(secrecy: str | None, clearance: str | None) -> bool:
+    """Whether a user with this clearance may know a record with this 密级 exists. Not 涉密:
+    everyone. A 密级 that is none of the three levels (a word the column should not hold)
+    counts as the highest: only 绝密 clearance sees it."""
+    if not is_secret(secrecy):
+        return True
+    if clearance not in CLEARANCES:
+        return False
+    level = secrecy.strip()
+    needed = CLEARANCES.index(level) if level in CLEARANCES else len(CLEARANCES) - 1
+    return CLEARANCES.index(clearance) >= needed
+
+
 def is_secret(secrecy: str | None) -> bool:
     """Whether a record with this 密级 is 涉密 (its body text is withheld everywhere)."""
     return secrecy is not None and secrecy.strip().lower() not in NOT_SECRET

@@ -47,6 +47,12 @@ class Action(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     USER_DISABLED = "user_disabled"
     TOKEN_ISSUED = "token_issued"
+    USER_CHANGED = "user_changed"            # roles, clearance or display name; re-enabled
+    LOGGED_IN = "logged_in"
+    LOGGED_OUT = "logged_out"
+    LOGIN_FAILED = "login_failed"
+    VIEWED = "viewed"                        # a 涉密 record's original opened or downloaded
+    UPLOADED = "uploaded"                    # a file put into the inbox from the web page
 
 
 def canonical_json(value: Any) -> str:
