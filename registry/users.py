@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidValue, NotFound
 from core.vocab import CLEARANCES, ROLES
 from registry.audit import Action, utc_now
-from registry.models import ApiToken, User
+from registry.models import ApiToken, User, WebSession
 from registry.writing import write_transaction
 
 MIN_PASSWORD = 8
@@ -40,7 +40,7 @@ class Account:
                 "clearance": self.clearance, "disabled": self.disabled}
 
 
-def _account(user: User) -> Account:
+def account_of(user: User) -> Account:
     return Account(user.name, user.display_name, tuple(user.roles.split(",")), user.clearance, user.disabled)
 
 
@@ -85,23 +85,56 @@ def add_user(engine: Engine, name: str, *, roles: list[str], password: str, acto
         txn.session.add(user)
         txn.record(Action.USER_ADDED, None, {"user": name, "display_name": user.display_name,
                                              "roles": user.roles.split(","), "clearance": user.clearance})
-    return _account(user)
+    return account_of(user)
 
 
 def list_users(engine: Engine) -> list[Account]:
     with Session(engine) as session:
-        return [_account(user) for user in session.scalars(select(User).order_by(User.name))]
+        return [account_of(user) for user in session.scalars(select(User).order_by(User.name))]
 
 
 def set_password(engine: Engine, name: str, password: str, actor: str) -> None:
+    """A new password; the user's web sessions end (whoever knew the old one is signed out)."""
     hashed = _HASHER.hash(_check_password(password))
     with write_transaction(engine, actor) as txn:
-        _user(txn.session, name).password_hash = hashed
-        txn.record(Action.PASSWORD_CHANGED, None, {"user": name})
+        user = _user(txn.session, name)
+        user.password_hash = hashed
+        ended = _end_sessions(txn.session, user.id)
+        txn.record(Action.PASSWORD_CHANGED, None, {"user": name, "sessions_ended": ended})
+
+
+def change(engine: Engine, name: str, actor: str, *, roles: list[str] | None = None,
+           clearance: str | None = None, display_name: str | None = None, enable: bool = False) -> Account:
+    """Change a user's roles, clearance ('' removes it) or display name, or enable them again.
+    Live sessions end, so the new roles and clearance apply from the next login."""
+    with write_transaction(engine, actor) as txn:
+        user = _user(txn.session, name)
+        before = account_of(user)
+        if roles is not None:
+            user.roles = ",".join(check_roles(roles))
+        if clearance is not None:
+            user.clearance = _check_clearance(clearance)
+        if display_name is not None:
+            user.display_name = display_name.strip() or None
+        if enable:
+            user.disabled = False
+        after = account_of(user)
+        changed = {key: {"old": value, "new": after.to_json()[key]}
+                   for key, value in before.to_json().items() if after.to_json()[key] != value}
+        if not changed:
+            raise InvalidValue(f"用户「{name}」没有变化", fix="Nothing to do.")
+        ended = _end_sessions(txn.session, user.id)
+        txn.record(Action.USER_CHANGED, None, {"user": name, "changed": changed, "sessions_ended": ended})
+    return after
+
+
+def _end_sessions(session: Session, user_id: int) -> int:
+    return session.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+                           .values(ended_at=utc_now())).rowcount
 
 
 def disable(engine: Engine, name: str, actor: str, reason: str) -> None:
-    """Disable a user and revoke their API tokens (their sessions end with them)."""
+    """Disable a user: their API tokens are revoked and their web sessions end at once."""
     if not reason.strip():
         raise InvalidValue("停用用户必须说明理由", fix='Give it with --reason "…".')
     with write_transaction(engine, actor) as txn:
@@ -111,7 +144,9 @@ def disable(engine: Engine, name: str, actor: str, reason: str) -> None:
         user.disabled = True
         revoked = txn.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                                       .values(revoked_at=utc_now())).rowcount
-        txn.record(Action.USER_DISABLED, None, {"user": name, "reason": reason.strip(), "tokens_revoked": revoked})
+        ended = _end_sessions(txn.session, user.id)
+        txn.record(Action.USER_DISABLED, None, {"user": name, "reason": reason.strip(), "tokens_revoked": revoked,
+                                                "sessions_ended": ended})
 
 
 def issue_token(engine: Engine, name: str, actor: str) -> str:
@@ -137,7 +172,7 @@ def authenticate(engine: Engine, name: str, password: str) -> Account | None:
         _HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    return None if user.disabled else _account(user)
+    return None if user.disabled else account_of(user)
 
 
 def by_token(engine: Engine, token: str) -> Account | None:
@@ -145,7 +180,7 @@ def by_token(engine: Engine, token: str) -> Account | None:
     with Session(engine) as session:
         user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
             ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
-    return None if user is None or user.disabled else _account(user)
+    return None if user is None or user.disabled else account_of(user)
 
 
 def _token_hash(token: str) -> str:
