@@ -55,7 +55,7 @@ def test_every_change_is_audited_without_a_secret(db_settings):
         ("admin", "user_added"), ("admin", "password_changed"), ("admin", "token_issued"), ("admin", "user_disabled")]
     dumped = json.dumps(events, ensure_ascii=False)
     assert PASSWORD not in dumped and "另一个好密码123" not in dumped and token not in dumped
-    assert events[-1][2] == {"user": "li.ming", "reason": "退休", "tokens_revoked": 1}
+    assert events[-1][2] == {"user": "li.ming", "reason": "退休", "tokens_revoked": 1, "sessions_ended": 0}
 
 
 @pytest.mark.parametrize("change, message", [
