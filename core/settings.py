@@ -150,6 +150,24 @@ class AuditSettings(_Section):
     checkpoint_dir: Path | None = None
 
 
+class WebSettings(_Section):
+    host: str = "127.0.0.1"  # behind a reverse proxy with TLS for other machines (docs/web.md)
+    port: int = Field(8000, ge=1, le=65535)
+    # A session ends after this long without a request, and in any case this long after login.
+    idle_minutes: int = Field(120, ge=1)
+    session_hours: int = Field(12, ge=1)
+    # Set when the browser reaches wenshu over HTTPS (the proxy ends TLS): the cookie is then
+    # sent over HTTPS only.
+    secure_cookie: bool = False
+    # The address clerks type, as the browser sends it in Origin (https://wenshu.example.edu.cn);
+    # requests that change data from any other origin are refused. The server's own
+    # http://host:port is always allowed.
+    origins: tuple[str, ...] = ()
+    # Failed logins for one name (or from one address, ×4) within the window before logins wait.
+    login_attempts: int = Field(5, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
+
+
 class Settings(_Section):
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str | None = None
@@ -160,6 +178,7 @@ class Settings(_Section):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> "Settings":
@@ -223,13 +242,15 @@ class Settings(_Section):
 _SECTIONS = {name for name, field in Settings.model_fields.items()
              if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)}
 _ENV_ALIASES = {"data": "data_dir"}
+# WENSHU_* variables that are not settings: who acts (the CLI's --user), read by the command line.
+NOT_SETTINGS = frozenset({"WENSHU_USER"})
 
 
 def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Turn ``WENSHU_*`` variables into a nested dict of raw (string) values."""
     result: dict[str, Any] = {}
     for key, value in env.items():
-        if not key.startswith(ENV_PREFIX) or key.startswith(ENV_PREFIX + "TEST_"):
+        if not key.startswith(ENV_PREFIX) or key.startswith(ENV_PREFIX + "TEST_") or key in NOT_SETTINGS:
             continue
         name = key[len(ENV_PREFIX):].lower()
         name = _ENV_ALIASES.get(name, name)

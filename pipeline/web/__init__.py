@@ -1,0 +1,1 @@
+"""The office's web application (FastAPI + Jinja2 + htmx): see ``app.create_app``."""

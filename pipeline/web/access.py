@@ -1,0 +1,55 @@
+"""Who may do what: one table, role × action. Every route names its action; ``require`` in
+``auth.py`` applies this table, and ``docs/web.md`` prints it. 涉密 clearance is applied on top,
+record by record, by the registry and index reading functions (``core.vocab.visible_to``).
+
+A role not listed for an action may not do it. Why the table is as it is:
+- 扫描员 put files in and follow what became of them (上传, 隔离区), but do not read the archive.
+- 文书 register, correct, void and carry the quarantine; they read everything within clearance.
+- 领导 and 承办人 read and search; 办理 (issue 16) gives them their own steps.
+- 审计员 read the register (涉密 rows masked, never left out), every record's history, the
+  audit trail and its verification, and export what they read; they change nothing.
+- 管理员 keep the accounts and see the state of the system, not the documents' contents.
+"""
+
+from __future__ import annotations
+
+from core.vocab import ROLES
+
+EVERYONE = frozenset(ROLES)
+READERS = frozenset({"clerk", "leader", "handler", "auditor"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "home": EVERYONE,                                    # 工作台
+    "search": READERS,                                   # 检索, /api/search
+    "document": READERS,                                 # 文件 page, /api/documents/…
+    "original": READERS,                                 # the stored original (inline or download)
+    "correct": frozenset({"clerk"}),                     # 更正 a field, with a reason
+    "void": frozenset({"clerk"}),                        # 作废, with a reason
+    "register": frozenset({"clerk", "leader", "auditor"}),  # 登记簿
+    "export": frozenset({"clerk", "auditor"}),           # 登记簿 CSV/XLSX, audit export
+    "audit": frozenset({"auditor", "admin"}),            # 审计 events
+    "verify": frozenset({"auditor", "admin"}),           # verify the chain
+    "quarantine": frozenset({"clerk", "scanner", "admin"}),  # 隔离区 list
+    "retry": frozenset({"clerk", "scanner"}),            # 重新处理 a quarantined file
+    "discard": frozenset({"clerk"}),                     # 删除 a quarantined file, with a reason
+    "upload": frozenset({"clerk", "scanner"}),           # 上传 into 收文/发文
+    "users": frozenset({"admin"}),                       # 用户 management
+}
+
+ACTION_NAMES: dict[str, str] = {
+    "home": "工作台", "search": "检索", "document": "查看文件", "original": "查看原件", "correct": "更正",
+    "void": "作废", "register": "登记簿", "export": "导出", "audit": "审计日志", "verify": "校验审计链",
+    "quarantine": "隔离区", "retry": "重新处理", "discard": "删除隔离文件", "upload": "上传", "users": "用户管理",
+}
+
+# Auditors see 涉密 rows of the register masked instead of left out: numbering has no
+# unexplained gaps for them.
+MASKED_REGISTER = frozenset({"auditor"})
+
+
+def may(roles: tuple[str, ...] | frozenset[str], action: str) -> bool:
+    return bool(PERMISSIONS[action] & set(roles))
+
+
+def masked_register(roles: tuple[str, ...]) -> bool:
+    return bool(MASKED_REGISTER & set(roles))
