@@ -33,6 +33,7 @@ class Exit(IntEnum):
     TAMPERED = 19
     STORAGE_FULL = 20
     SOME_SKIPPED = 21
+    NO_USER = 22
     INTERRUPTED = 130
 
 
@@ -62,6 +63,8 @@ EXIT_CODES: dict[Exit, str] = {
     Exit.SOME_SKIPPED: "at least one file could not be taken and was left where it is (`ingest`, `watch --once`): "
                        "a symbolic link, an unreadable file, a path too long; each is listed with its reason "
                        "(and by `status`)",
+    Exit.NO_USER: "a command that changes data was not given `--user` (or `WENSHU_USER`) naming an enabled "
+                  "account; nothing was changed",
     Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
 }
 
@@ -117,6 +120,13 @@ class DatabaseError(WenshuError):
     """The registry database cannot be reached or migrated."""
 
     exit_code = Exit.DATABASE
+
+
+class NoUser(WenshuError):
+    """A command that changes data was run without an acting user, or as a name that is not an
+    enabled account: every change is audited with who made it, so nothing is changed."""
+
+    exit_code = Exit.NO_USER
 
 
 class InvalidValue(WenshuError):

@@ -93,6 +93,19 @@ def list_users(engine: Engine) -> list[Account]:
         return [account_of(user) for user in session.scalars(select(User).order_by(User.name))]
 
 
+def get_account(engine: Engine, name: str) -> Account | None:
+    """The account of this login name, enabled or not; None when there is none."""
+    with Session(engine) as session:
+        user = session.scalar(select(User).where(User.name == name))
+        return None if user is None else account_of(user)
+
+
+def has_users(engine: Engine) -> bool:
+    """Whether any account exists (none yet: the first ``wenshu user add`` needs no --user)."""
+    with Session(engine) as session:
+        return session.scalar(select(User.id).limit(1)) is not None
+
+
 def set_password(engine: Engine, name: str, password: str, actor: str) -> None:
     """A new password; the user's web sessions end (whoever knew the old one is signed out)."""
     hashed = _HASHER.hash(_check_password(password))
