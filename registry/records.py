@@ -223,6 +223,16 @@ def record_discard(engine: Engine, *, file_name: str, sha256: str, quarantined_t
                                             "quarantined_to": quarantined_to, "reason": reason.strip()})
 
 
+def record_upload(engine: Engine, *, file_name: str, sha256: str, direction: str, actor: str,
+                  placed_as: str | None = None, size: int | None = None) -> None:
+    """Record that a user put a file into the inbox (收文) or outbox (发文) from the web page:
+    who brought it, before the watcher registers it as 系统. ``placed_as``: where it was put
+    (data-dir relative)."""
+    with write_transaction(engine, actor) as txn:
+        txn.record(Action.UPLOADED, None, {"file_name": file_name, "sha256": sha256, "direction": direction,
+                                           "placed_as": placed_as, "size": size})
+
+
 def record_indexed(engine: Engine, versions: Mapping[str, str], actor: str) -> None:
     """One transaction for a whole index commit: reg_no -> the version that went in."""
     with write_transaction(engine, actor) as txn:
