@@ -246,6 +246,17 @@ def last_duplicate(engine: Engine, sha256: str) -> Entry | None:
         return Entry.of(row) if row else None
 
 
+def newest_for(engine: Engine, sha256: str, since: datetime | None = None) -> Entry | None:
+    """The newest claim of a file with these bytes (claimed at or after ``since``): what became
+    of a file put into the inbox, once a watcher took it."""
+    query = select(LedgerRow).where(LedgerRow.sha256 == sha256)
+    if since is not None:
+        query = query.where(LedgerRow.claimed_at >= since)
+    with Session(engine) as session:
+        row = session.scalar(query.order_by(LedgerRow.id.desc()).limit(1))
+        return Entry.of(row) if row else None
+
+
 def counts(engine: Engine, since: datetime) -> dict[str, int]:
     """Claims in progress, and claims finished per end state since ``since``."""
     with Session(engine) as session:
