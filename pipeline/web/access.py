@@ -26,9 +26,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "correct": frozenset({"clerk"}),                     # 更正 a field, with a reason
     "void": frozenset({"clerk"}),                        # 作废, with a reason
     "register": frozenset({"clerk", "leader", "auditor"}),  # 登记簿
-    "export": frozenset({"clerk", "auditor"}),           # 登记簿 CSV/XLSX, audit export
+    "export": frozenset({"clerk", "auditor"}),           # 登记簿 CSV/XLSX
     "audit": frozenset({"auditor", "admin"}),            # 审计 events
     "verify": frozenset({"auditor", "admin"}),           # verify the chain
+    # the audit trail taken out (CSV/XLSX): only who may both read it and export; a clerk exports
+    # the 登记簿 but does not read the audit trail, an admin reads it but exports nothing
+    "export_audit": frozenset({"auditor"}),
     "quarantine": frozenset({"clerk", "scanner", "admin"}),  # 隔离区 list
     "retry": frozenset({"clerk", "scanner"}),            # 重新处理 a quarantined file
     "discard": frozenset({"clerk"}),                     # 删除 a quarantined file, with a reason
@@ -39,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 ACTION_NAMES: dict[str, str] = {
     "home": "工作台", "search": "检索", "document": "查看文件", "original": "查看原件", "correct": "更正",
     "void": "作废", "register": "登记簿", "export": "导出", "audit": "审计日志", "verify": "校验审计链",
+    "export_audit": "导出审计日志",
     "quarantine": "隔离区", "retry": "重新处理", "discard": "删除隔离文件", "upload": "上传", "users": "用户管理",
 }
 
