@@ -454,10 +454,14 @@ def _page(docs: np.ndarray, score_parts: list, date_parts: list, reg_parts: list
     else:
         score_all = np.concatenate(score_parts)
         if wanted < total:
-            top = np.argpartition(-score_all, wanted - 1)[:wanted]
+            # Every document scoring at least the wanted-th score, ties included: which of equal
+            # scores make the page is then decided by docnum, as on every other page (argpartition
+            # alone picks among ties arbitrarily, so a record could show on two pages or none).
+            kth = np.partition(-score_all, wanted - 1)[wanted - 1]
+            top = np.flatnonzero(-score_all <= kth)
         else:
             top = np.arange(total)
-        order = top[np.lexsort((docs[top], -score_all[top]))]
+        order = top[np.lexsort((docs[top], -score_all[top]))][:wanted]
         scores = [float(s) for s in score_all[order]]
     page = order[first:wanted]
     return Found(total, [int(d) for d in docs[page]], scores[first:wanted])
