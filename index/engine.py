@@ -9,10 +9,10 @@ and decoded lists are kept in a bounded cache. A phrase's candidates are the doc
 all of its bigrams; their positions (``PackedPositions``, so one buffer per bigram) are checked
 for adjacency in one array intersection per bigram.
 
-It understands exactly the query types ``index.query`` builds (Term, Phrase, Prefix, And, Or,
-AndMaybe, ConstantScoreQuery, DateRange, Every). Anything else raises ``Unsupported`` and
-``index.search`` falls back to whoosh's own search, which is also the reference the tests
-compare this with.
+It understands exactly the query types ``index.query`` and ``index.search`` build (Term, Phrase,
+Prefix, And, Or, AndMaybe, Not, ConstantScoreQuery, DateRange, Every). Anything else raises
+``Unsupported`` and ``index.search`` falls back to whoosh's own search, which is also the
+reference the tests compare this with.
 """
 
 from __future__ import annotations
@@ -382,6 +382,13 @@ class Evaluator:
     def _ConstantScoreQuery(self, q, scored):
         matched, _ = self.evaluate(q.child, scored=False)
         return matched, matched * q.score if scored else None
+
+    def _Not(self, q, scored):
+        # Every document the child does not match (deleted ones are left out by the caller, as
+        # for every query); never scored: it only appears in masks (the clearance's, see
+        # ``index.search.clearance_mask``).
+        matched = ~self.evaluate(q.query, scored=False)[0]
+        return matched, matched.astype(float) if scored else None
 
     def _Every(self, q, scored):
         return np.ones(self.n, dtype=bool), np.ones(self.n) if scored else None

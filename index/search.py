@@ -7,12 +7,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from whoosh import query as Q
 from whoosh.sorting import FieldFacet
 
 from core.settings import Settings
+from core.vocab import CLEARANCES, visible_to
 from index import engine
 from index.errors import IndexUnavailable, QueryError
 from index.query import build_plan
@@ -30,8 +32,18 @@ OPEN_INDEXES = 4  # per thread; a process normally searches one data directory
 # brings merged-away segments back, so updated documents showed up twice.) Searchers are not
 # shared between threads.
 _local = threading.local()
-# Learning issuers means reading a small lexicon; keep one book per index generation.
-_books: dict[tuple[str, Any, tuple[str, ...]], IssuerBook] = {}
+# Learning issuers means reading a small lexicon; keep a book per index generation (and per
+# set of issuers hidden from the user: see ``issuer_book``), only a few of them.
+_books: dict[tuple, IssuerBook] = {}
+_hidden_issuers: dict[tuple, frozenset[str]] = {}
+_books_lock = threading.Lock()
+BOOKS = 8
+
+# The ``clearance`` that means "no restriction": the CLI's, whose user holds the data directory
+# itself. The web passes its user's clearance (None or a level of ``core.vocab.CLEARANCES``).
+# It is ``...`` so that ``registry.queries.UNRESTRICTED`` is the very same object.
+UNRESTRICTED = ...
+Clearance = str | None | EllipsisType
 
 
 class _Cached:
@@ -112,15 +124,65 @@ def _frozen(aliases: IssuerAliases | None) -> tuple:
                         for word, meant in (aliases or {}).items()))
 
 
-def issuer_book(ix, searcher, settings: Settings, aliases: IssuerAliases | None = None) -> IssuerBook:
+def clearance_mask(clearance: Clearance) -> Q.Query | None:
+    """The documents a user with ``clearance`` may not know exist (``core.vocab.visible_to``);
+    None when there are none (no restriction, or 绝密 clearance).
+
+    Written on the ``secret`` field (set from the 密级 as registered) rather than on the 密级
+    term, which the index keeps NFKC-normalised: 「ＮＯＮＥ」 is 涉密 for the register, and so
+    hidden here, although its term reads ``NONE``. A 涉密 document is visible only when its 密级
+    is one of the levels the clearance reaches; any other word counts as 绝密."""
+    if clearance is UNRESTRICTED or visible_to(CLEARANCES[-1], clearance):  # the top sees every word
+        return None
+    secret = Q.Term("secret", "1")
+    levels = [Q.Term("secrecy", level) for level in CLEARANCES if visible_to(level, clearance)]
+    if not levels:
+        return secret
+    return Q.And([secret, Q.Not(levels[0] if len(levels) == 1 else Q.Or(levels))])
+
+
+def hidden_issuers(ix, searcher, hidden: Q.Query | None) -> frozenset[str]:
+    """Issuers (as indexed) that only documents matching ``hidden`` name: a user who may not see
+    those documents must not have them offered back as what their words meant."""
+    if hidden is None:
+        return frozenset()
+    key = (str(ix.storage.folder), searcher.reader().generation(), repr(hidden))
+    with _books_lock:
+        found = _hidden_issuers.get(key)
+    if found is not None:
+        return found
+    reader = searcher.reader()
+    hidden_docs = {docnum for docnum in searcher.docs_for_query(hidden) if not reader.is_deleted(docnum)}
+    named = {searcher.stored_fields(docnum).get("issuer") for docnum in hidden_docs} - {None}
+    # Posting lists only (no scoring): a name is hidden when every live document holding it is.
+    found = frozenset(name for name in named
+                      if all(docnum in hidden_docs or reader.is_deleted(docnum)
+                             for docnum in searcher.docs_for_query(Q.Term("issuer", name))))
+    with _books_lock:
+        _remember(_hidden_issuers, key, found)
+    return found
+
+
+def _remember(cache: dict, key: tuple, value: Any) -> None:
+    cache[key] = value
+    while len(cache) > BOOKS:  # the oldest first: a new generation replaces them all soon enough
+        cache.pop(next(iter(cache)))
+
+
+def issuer_book(ix, searcher, settings: Settings, aliases: IssuerAliases | None = None,
+                hidden: Q.Query | None = None) -> IssuerBook:
+    """The issuers the index knows, less those only ``hidden`` documents name."""
     frozen = _frozen(aliases)
-    key = (str(ix.storage.folder), searcher.reader().generation(), tuple(settings.office.names), frozen)
-    book = _books.get(key)
+    leave_out = hidden_issuers(ix, searcher, hidden)
+    key = (str(ix.storage.folder), searcher.reader().generation(), tuple(settings.office.names), frozen,
+           leave_out)
+    with _books_lock:
+        book = _books.get(key)
     if book is None:
-        book = IssuerBook(sorted(searcher.reader().field_terms("issuer")), settings.office.names,
-                          aliases={word: meant for word, meant in frozen})
-        _books.clear()  # only the live generation is worth keeping
-        _books[key] = book
+        names = sorted(set(searcher.reader().field_terms("issuer")) - leave_out)
+        book = IssuerBook(names, settings.office.names, aliases={word: meant for word, meant in frozen})
+        with _books_lock:
+            _remember(_books, key, book)
     return book
 
 
@@ -146,12 +208,17 @@ def _hit(fields: dict[str, Any], score: float | None, terms: list[str]) -> Hit:
 def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, doc_type: str | None = None,
            date_from: date | str | None = None, date_to: date | str | None = None, sort: str = "relevance",
            today: date | None = None, evaluator: str = "numpy",
-           issuer_aliases: IssuerAliases | None = None) -> SearchResult:
+           issuer_aliases: IssuerAliases | None = None, clearance: Clearance = UNRESTRICTED) -> SearchResult:
     """Search the archive. ``query`` is what the clerk typed (see ``index.query`` for the syntax);
     ``today`` anchors 去年/上个月/12月, 今天登记的 and 超期未办 (default: today in the office's time
     zone). ``issuer_aliases`` maps words a clerk uses for an issuer to the names or parts of names
     they stand for (校党委 → 中共东湖大学委员会): the rules' known senders and short names, which
     the caller reads (the index does not read the rules).
+
+    ``clearance``: the user's 保密 clearance (None or a level); documents the user may not know
+    exist (``core.vocab.visible_to``) are in no hit and no total, and issuers only they name are
+    not offered as what the query meant. Left out (``UNRESTRICTED``): every document, as the CLI
+    searches.
 
     ``evaluator="whoosh"`` runs the same query through whoosh's own matchers: slower, and the
     reference the numpy evaluator (``index.engine``) is tested against."""
@@ -159,7 +226,8 @@ def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, do
     if evaluator not in ("numpy", "whoosh"):
         raise ValueError(f"unknown evaluator {evaluator!r}")
     today = today or datetime.now(settings.zone).date()
-    args = (settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases)
+    args = (settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases,
+            clearance)
     try:
         return _search(*args, reopen=False)
     except (OSError, EOFError):
@@ -167,13 +235,16 @@ def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, do
         return _search(*args, reopen=True)
 
 
-def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases, *,
-            reopen) -> SearchResult:
+def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases,
+            clearance, *, reopen) -> SearchResult:
     ix, searcher = _searcher(settings, reopen=reopen)
-    plan = build_plan(query, issuers=issuer_book(ix, searcher, settings, issuer_aliases), today=today,
+    hidden = clearance_mask(clearance)
+    plan = build_plan(query, issuers=issuer_book(ix, searcher, settings, issuer_aliases, hidden), today=today,
                       doc_type=doc_type, date_from=date_from, date_to=date_to)
     text = plan.text_query()
     filters = plan.filter_query()
+    masks = [q for q in (plan.mask_query(), hidden) if q is not None]
+    mask = Q.Or(masks) if len(masks) > 1 else masks[0] if masks else None
     if text is None:
         # Without words to rank by, the newest documents are the most useful first.
         sort = "date"
@@ -184,7 +255,7 @@ def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, to
     understood = plan.understood_as(sort)
     if evaluator == "numpy":
         try:
-            found = engine.run(searcher, text, filters if text is not None else main, plan.mask_query(),
+            found = engine.run(searcher, text, filters if text is not None else main, mask,
                                sort=sort, first=first, count=limit)
         except engine.Unsupported:
             engine.FALLBACKS += 1
@@ -193,7 +264,7 @@ def _search(settings, query, limit, page, doc_type, date_from, date_to, sort, to
             hits = tuple(_hit(searcher.stored_fields(docnum), score, plan.highlight)
                          for docnum, score in zip(found.docnums, found.scores))
             return SearchResult(total=found.total, hits=hits, understood_as=understood, page=page, limit=limit)
-    options: dict[str, Any] = {"filter": filters, "mask": plan.mask_query(), "limit": page * limit}
+    options: dict[str, Any] = {"filter": filters, "mask": mask, "limit": page * limit}
     if sort == "date":
         options["sortedby"] = [FieldFacet("date", reverse=True), FieldFacet("registered_at", reverse=True)]
     results = searcher.search(main, **options)

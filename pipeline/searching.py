@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import index
 from core.settings import Settings
+from index.search import UNRESTRICTED, Clearance
 from pipeline.understand import Rules, load_rules
 
 
@@ -23,6 +24,10 @@ def issuer_aliases(rules: Rules) -> dict[str, list[str]]:
     return aliases
 
 
-def search(settings: Settings, query: str, **options: object) -> index.SearchResult:
+def search(settings: Settings, query: str, *, clearance: Clearance = UNRESTRICTED,
+           **options: object) -> index.SearchResult:
+    """``index.search`` with the rules' issuer aliases. ``clearance``: the user's 保密 clearance
+    (None or a level); records above it are in no hit and no total. The CLI leaves it out: no
+    restriction."""
     aliases: Mapping[str, list[str]] = issuer_aliases(load_rules(settings))
-    return index.search(settings, query, issuer_aliases=aliases, **options)
+    return index.search(settings, query, issuer_aliases=aliases, clearance=clearance, **options)
