@@ -1,20 +1,46 @@
-"""Reading the registry: one record, and the registration log with its filters."""
+"""Reading the registry: one record, and the registration log with its filters.
+
+涉密 clearance (``core.vocab.visible_to``) is applied here for every reader that has one (the web
+application): ``clearance=None`` or a level leaves out the records above it, in SQL
+(``visible_clause``), so that lists, pages and totals agree; ``mask=True`` (auditors) keeps them
+as ``masked`` copies instead. Without ``clearance`` (``UNRESTRICTED``) nothing is left out, as
+the CLI reads the register.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
+from types import EllipsisType
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidValue, NotFound
 from core.numbers import canonical_brackets
 from core.settings import Settings
-from core.vocab import DIRECTIONS, DOC_TYPE_VALUES, ROUTES
+from core.vocab import CLEARANCES, DIRECTIONS, DOC_TYPE_VALUES, NOT_SECRET, ROUTES, visible_to
 from registry.models import Document
 from registry.numbering import gaps
+
+# The ``clearance`` meaning "no restriction" (the CLI). ``...``, so that it is the very object
+# ``index.search.UNRESTRICTED`` is: the web may pass either to either.
+UNRESTRICTED = ...
+Clearance = str | None | EllipsisType
+
+# What a masked row says instead of its title (and its file name).
+MASKED_TITLE = "（涉密文件）"
+# The 密级 a masked row carries: not the real level (that says something too), and itself 涉密 at
+# the top level for ``visible_to``, so a masked copy that reaches a clearance check stays hidden.
+MASKED_SECRECY = "涉密"
+MAX_PAGE = 1000
+
+# What Python's str.strip() removes (every character whose isspace() is true), for SQL's trim():
+# visible_to strips the 密级 this way. Written out, as working it out costs 80 ms at each start;
+# tests/registry/test_clearance.py checks it against Python's own.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 @dataclass(frozen=True)
@@ -43,8 +69,21 @@ def get(engine: Engine, reg_no: str) -> Document:
     with Session(engine, expire_on_commit=False) as session:
         document = session.scalar(select(Document).where(Document.reg_no.in_(spellings(reg_no))))
     if document is None:
-        raise NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
+        raise _not_found(reg_no)
     return document
+
+
+def get_visible(engine: Engine, reg_no: str, clearance: Clearance) -> Document:
+    """``get`` for a user with this clearance: a record above it raises the very ``NotFound`` a
+    missing one does (same message), so that the answer says nothing about whether it exists."""
+    document = get(engine, reg_no)
+    if clearance is not UNRESTRICTED and not visible_to(document.secrecy, clearance):
+        raise _not_found(reg_no)
+    return document
+
+
+def _not_found(reg_no: str) -> NotFound:
+    return NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
 
 
 def resolve(engine: Engine, reg_no: str) -> str:
@@ -69,9 +108,49 @@ def registered_as(database: Engine | Connection, sha256: str) -> str | None:
     return database.scalar(_BY_SHA256, {"sha256": sha256})
 
 
-def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 1000) -> Iterator[Document]:
-    """Documents oldest first, streamed in batches so a year's log never sits in memory."""
-    query = select(Document).order_by(Document.registered_at, Document.id)
+def visible_clause(column: ColumnElement, clearance: Clearance) -> ColumnElement[bool] | None:
+    """SQL true exactly where ``core.vocab.visible_to(column, clearance)`` is; None when every
+    value is visible (no restriction, or 绝密 clearance).
+
+    ``visible_to`` strips the 密级 (Unicode whitespace) and compares it lower-cased with the
+    not-secret words; SQL ``trim`` is given the same characters, and ``lower`` agrees with Python's
+    on every character those words hold (``tests/registry/test_clearance.py`` compares the two
+    over generated values). Any other word counts as 绝密, so it is simply never in the allowed set.
+    """
+    if clearance is UNRESTRICTED or visible_to(CLEARANCES[-1], clearance):  # the top sees every word
+        return None
+    trimmed = func.trim(column, WHITESPACE)
+    allowed = [column.is_(None), func.lower(trimmed).in_(sorted(NOT_SECRET))]
+    levels = [level for level in CLEARANCES if visible_to(level, clearance)]
+    if levels:
+        allowed.append(trimmed.in_(levels))
+    return or_(*allowed)
+
+
+def masked(document: Document) -> Document:
+    """A copy of ``document`` for a register row a user may not read (an auditor's): its number,
+    series, direction, registration time, clerk and status, so numbering shows no unexplained
+    gap; the title and file name say 「（涉密文件）」 and everything else that could tell what it
+    is (issuer, 发文字号, text, details, dates, routing, filing, the file's hash) is empty.
+
+    The copy is a new, transient ``Document`` (no id, in no session): nothing can flush it over
+    the real row, and templates read it like any other row. ``is_masked`` tells it apart."""
+    return Document(id=None, reg_no=document.reg_no, series=document.series, year=document.year,
+                    seq=document.seq, direction=document.direction, registered_at=document.registered_at,
+                    actor=document.actor, status=document.status, secrecy=MASKED_SECRECY,
+                    title=MASKED_TITLE, file_name=MASKED_TITLE, sha256=None, stored_path=None, format=None,
+                    pages=None, text_method=None, text=None, doc_type=None, doc_number=None, issuer=None,
+                    date=None, urgency=None, route=None, deadline=None, department=None, archive_code=None,
+                    retention=None, void_reason=None, warnings=[], details={"masked": True})
+
+
+def is_masked(document: Document) -> bool:
+    """Whether ``document`` is a ``masked`` copy."""
+    return document.id is None and document.details == {"masked": True} and document.title == MASKED_TITLE
+
+
+def apply_filters(query: Select, settings: Settings, filters: LogFilter) -> Select:
+    """``query`` (over ``Document``) narrowed to the log's filters."""
     zone = settings.zone
     if filters.date_from:
         start = datetime.combine(filters.date_from, time.min, zone).astimezone(timezone.utc)
@@ -83,9 +162,69 @@ def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 100
                           (Document.route, filters.route)):
         if value:
             query = query.where(column == value)
+    return query
+
+
+def _visible(query: Select, clearance: Clearance, mask: bool) -> Select:
+    """Rows a user with ``clearance`` may see; all of them when they are to be masked instead."""
+    clause = None if mask else visible_clause(Document.secrecy, clearance)
+    return query if clause is None else query.where(clause)
+
+
+def _shown(document: Document, clearance: Clearance, mask: bool) -> Document:
+    if mask and clearance is not UNRESTRICTED and not visible_to(document.secrecy, clearance):
+        return masked(document)
+    return document
+
+
+def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 1000, *,
+        clearance: Clearance = UNRESTRICTED, mask: bool = False) -> Iterator[Document]:
+    """Documents oldest first, streamed in batches so a year's log never sits in memory.
+
+    ``clearance``: leave out the records above it, or with ``mask`` (an auditor's register)
+    yield them as ``masked`` copies, so the numbers run on without a gap."""
+    query = _visible(apply_filters(select(Document), settings, filters), clearance, mask)
+    query = query.order_by(Document.registered_at, Document.id)
     with Session(engine) as session:
         for document in session.scalars(query.execution_options(yield_per=batch)):
-            yield document
+            yield _shown(document, clearance, mask)
+
+
+def count_log(engine: Engine, settings: Settings, filters: LogFilter, *, clearance: Clearance = UNRESTRICTED,
+              mask: bool = False) -> int:
+    """How many rows ``log`` gives with the same arguments."""
+    query = _visible(apply_filters(select(func.count()).select_from(Document), settings, filters), clearance, mask)
+    with engine.connect() as connection:
+        return connection.scalar(query)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: tuple[Document, ...]  # detached from any session (masked rows: transient copies)
+    total: int                  # rows of the whole log with these filters, for the pager
+    offset: int
+    limit: int
+
+
+def log_page(engine: Engine, settings: Settings, filters: LogFilter, *, clearance: Clearance, mask: bool = False,
+             offset: int = 0, limit: int = 50, newest_first: bool = True) -> LogPage:
+    """One page of the 登记簿 and the total, read in one transaction so the two agree.
+    ``clearance`` has no default: the web must say whose page it is (``UNRESTRICTED`` for all)."""
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidValue(f"起始位置应是不小于 0 的整数，收到 {offset!r}", fix="Pass offset >= 0.")
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue(f"每页条数应在 1 到 {MAX_PAGE} 之间，收到 {limit!r}", fix=f"Pass 1 <= limit <= {MAX_PAGE}.")
+    order = ((Document.registered_at.desc(), Document.id.desc()) if newest_first
+             else (Document.registered_at, Document.id))
+    rows_query = _visible(apply_filters(select(Document), settings, filters), clearance, mask)
+    total_query = _visible(apply_filters(select(func.count()).select_from(Document), settings, filters), clearance,
+                           mask)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        total = session.scalar(total_query)
+        rows = list(session.scalars(rows_query.order_by(*order).offset(offset).limit(limit)))
+    # The session is closed: the rows are detached, nothing a caller does to them is flushed.
+    return LogPage(rows=tuple(_shown(row, clearance, mask) for row in rows), total=total, offset=offset,
+                   limit=limit)
 
 
 def number_gaps(engine: Engine) -> list[tuple[str, int, list[int]]]:
