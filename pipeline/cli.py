@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from core.errors import AuditChainBroken, Exit, InvalidValue, WenshuError
-from core.vocab import Status
+from core.vocab import SYSTEM_ACTOR, Status
 from pipeline import cli_search, cli_users, cli_watch, cli_web  # noqa: F401  (their commands register on `app`)
 from pipeline.cli_app import Edge, app, audit_app, check_direction, console, err_console, print_json
 
@@ -26,7 +26,8 @@ def init(ctx: typer.Context) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     from registry.maintenance import enable_key
 
-    key = enable_key(edge.engine, edge.settings.audit_key_file, edge.actor)  # connecting migrates
+    # connecting migrates; init needs no --user: the key it may make is the system's doing
+    key = enable_key(edge.engine, edge.settings.audit_key_file, SYSTEM_ACTOR)
     if key is not None:
         console.print(f"已启用审计密钥：第 {key.keyed_from} 条起的审计事件以密钥封存（之前的事件仍为 SHA-256 链）")
     console.print(f"数据目录已就绪：{edge.settings.data_dir}")
@@ -48,14 +49,15 @@ def ingest(
 
     check_direction(direction)
     edge: Edge = ctx.obj
+    actor = edge.user()
     for folder in edge.settings.folders:
         folder.mkdir(parents=True, exist_ok=True)
-    context = Context(settings=edge.settings, engine=edge.engine, actor=edge.actor)
+    context = Context(settings=edge.settings, engine=edge.engine, actor=actor)
     batch = ingest_paths(paths, context, direction=direction, series=series)
     if batch.registered:
         from pipeline.indexing import index_registered  # imported now: 40 MB less while files are read
 
-        index_registered(edge.engine, edge.settings, batch.registered, edge.actor)
+        index_registered(edge.engine, edge.settings, batch.registered, actor)
     outcomes = batch.outcomes
     if as_json:
         print_json([outcome.to_json() for outcome in outcomes])
@@ -151,11 +153,12 @@ def log_command(
         return
     filters = queries.LogFilter(date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"),
                                 direction=direction, doc_type=doc_type, route=route)
+    actor = edge.user() if xlsx or as_csv else None  # an export is audited: who took the register out
     rows = (record_json(document, edge.settings) for document in queries.log(edge.engine, edge.settings, filters))
     if xlsx or as_csv:
         count = write_xlsx(rows, xlsx) if xlsx else write_csv(rows, sys.stdout)
         records.record_export(edge.engine, what="xlsx" if xlsx else "csv", filters=filters.as_dict(),
-                              count=count, actor=edge.actor,
+                              count=count, actor=actor,
                               destination=str(xlsx.resolve()) if xlsx else "stdout")
         if xlsx:
             err_console.print(f"已导出 {count} 条登记记录到 {xlsx}")
@@ -205,7 +208,7 @@ def void(
     from pipeline import corrections
 
     edge: Edge = ctx.obj
-    voided = corrections.void(edge.engine, edge.settings, reg_no, reason, edge.actor)
+    voided = corrections.void(edge.engine, edge.settings, reg_no, reason, edge.user())
     console.print(f"{voided} 已作废：{reason}")
 
 
@@ -222,7 +225,7 @@ def correct(
     from pipeline import corrections
 
     edge: Edge = ctx.obj
-    document = corrections.correct(edge.engine, edge.settings, reg_no, field, value, edge.actor, reason=reason)
+    document = corrections.correct(edge.engine, edge.settings, reg_no, field, value, edge.user(), reason=reason)
     console.print(f"{document.reg_no} 的 {field} 已更正为「{value}」" +
                   (f"；档号 {document.archive_code}" if document.archive_code else ""))
 
@@ -267,14 +270,13 @@ def audit_checkpoint(ctx: typer.Context) -> None:
 @audit_app.command("repair-triggers")
 def audit_repair_triggers(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", help="Who restores them (recorded in the audit log).")],
     reason: Annotated[str, typer.Option("--reason", help="Why (required; recorded in the audit log).")],
 ) -> None:
-    """Restore the protective triggers someone dropped, audited with who and why."""
+    """Restore the protective triggers someone dropped, audited with who (--user) and why."""
     from registry.maintenance import repair_triggers
 
     edge: Edge = ctx.obj
-    restored = repair_triggers(edge.engine, user, reason)
+    restored = repair_triggers(edge.engine, edge.user(), reason)
     console.print(f"已恢复保护触发器：{'、'.join(restored)}" if restored else "保护触发器齐全，无需修复。")
 
 

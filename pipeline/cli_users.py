@@ -38,8 +38,9 @@ def user_add(
     from registry.users import add_user
 
     edge: Edge = ctx.obj
+    actor = edge.user(first_user=True)  # the first account of a new registry is added as 系统
     account = add_user(edge.engine, name, roles=role, password=_password_from_stdin(password_stdin),
-                       actor=edge.actor, clearance=clearance, display_name=display_name)
+                       actor=actor, clearance=clearance, display_name=display_name)
     console.print(f"已添加用户 {account.name}（{'、'.join(ROLES[r] for r in account.roles)}"
                   f"{'，保密级别 ' + account.clearance if account.clearance else ''}）")
 
@@ -71,7 +72,8 @@ def user_passwd(
     from registry.users import set_password
 
     edge: Edge = ctx.obj
-    set_password(edge.engine, name, _password_from_stdin(password_stdin), edge.actor)
+    actor = edge.user()
+    set_password(edge.engine, name, _password_from_stdin(password_stdin), actor)
     console.print(f"已更改 {name} 的密码")
 
 
@@ -85,7 +87,7 @@ def user_disable(
     from registry.users import disable
 
     edge: Edge = ctx.obj
-    disable(edge.engine, name, edge.actor, reason)
+    disable(edge.engine, name, edge.user(), reason)
     console.print(f"已停用用户 {name}，其 API 令牌已作废")
 
 
@@ -95,4 +97,4 @@ def user_token(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> No
     from registry.users import issue_token
 
     edge: Edge = ctx.obj
-    sys.stdout.write(issue_token(edge.engine, name, edge.actor) + "\n")
+    sys.stdout.write(issue_token(edge.engine, name, edge.user()) + "\n")

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.errors import Exit, InvalidValue, StorageFull
-from core.vocab import Status
+from core.vocab import SYSTEM_ACTOR, Status
 from pipeline.cli_app import Edge, app, check_direction, console, err_console
 from pipeline.files import readable_name
 
@@ -127,8 +127,9 @@ def watch(
                               rescan_interval=rescan_interval, retries=retries, retry_backoff=retry_backoff,
                               worker_memory_mb=worker_memory_mb, file_timeout=file_timeout)
     reporter = _Reporter(as_json, progress=once)
-    watcher = Watcher(settings, edge.engine, edge.actor, options, workers=workers or settings.workers,
-                      report=reporter, warn=_warn)
+    # The watcher needs no --user: what it registers from the inbox is the system's doing.
+    watcher = Watcher(settings, edge.engine, SYSTEM_ACTOR, options, workers=workers or settings.workers,
+                      report=reporter, warn=_warn, heartbeat="watcher")
     if not once and not as_json:
         console.print(f"wenshu 正在监视：收文 → {settings.inbox_dir}    发文 → {settings.outbox_dir}")
         console.print(f"[dim]{'轮询' if options.polling else 'inotify'}；文件稳定 {options.stable_seconds:g} 秒后处理；"
@@ -187,8 +188,9 @@ def retry(
 
     edge: Edge = ctx.obj
     settings = edge.settings
+    actor = edge.user()  # a clerk sends the files again: the registrations are theirs
     if as_new:
-        _register_anew(edge, files or [], reason or "", as_json)
+        _register_anew(edge, actor, files or [], reason or "", as_json)
         return
     check_direction(direction)
     if not files and not all_files:
@@ -199,7 +201,7 @@ def retry(
         return
     options = _watch_settings(edge)
     reporter = _Reporter(as_json, progress=True)
-    watcher = Watcher(settings, edge.engine, edge.actor, options,
+    watcher = Watcher(settings, edge.engine, actor, options,
                       workers=min(workers or settings.workers, len(targets)), report=reporter, warn=_warn)
     claims = claim_back(settings, edge.engine, Claimer(settings, edge.engine, watcher.owner), targets,
                         direction=direction, attempts=options.retries)
@@ -211,12 +213,12 @@ def retry(
     _finish_once(watcher, reporter, settings)
 
 
-def _register_anew(edge: Edge, files: list[Path], reason: str, as_json: bool) -> None:
+def _register_anew(edge: Edge, actor: str, files: list[Path], reason: str, as_json: bool) -> None:
     from pipeline.retry import find_duplicate, register_anew
 
     if len(files) != 1:
         raise InvalidValue("--as-new 一次只登记一个文件", fix='wenshu retry FILE --as-new --reason "…"')
-    outcome = register_anew(edge.settings, edge.engine, edge.actor, find_duplicate(edge.settings, files[0]), reason)
+    outcome = register_anew(edge.settings, edge.engine, actor, find_duplicate(edge.settings, files[0]), reason)
     if as_json:
         sys.stdout.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
     elif outcome.status == Status.REGISTERED:
@@ -295,5 +297,5 @@ def discard(
     from pipeline.retry import find_quarantined
 
     edge: Edge = ctx.obj
-    removed = discard_file(edge.settings, edge.engine, edge.actor, find_quarantined(edge.settings, file), reason)
+    removed = discard_file(edge.settings, edge.engine, edge.user(), find_quarantined(edge.settings, file), reason)
     console.print(f"已删除隔离文件 {escape(removed)}：{escape(reason.strip())}", highlight=False)

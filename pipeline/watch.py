@@ -43,6 +43,7 @@ from pipeline.readiness import ReadinessTracker, can_open, is_ignored, is_ignore
 from pipeline.scanning import Skipped, walk
 from pipeline.storage import SpaceGuard, is_storage_full
 from pipeline.workers import Crashed, Finished, Task, WorkerPool, WorkerSetup
+from registry import heartbeat as heartbeats
 from registry import ledger
 from registry.audit import utc_now
 from registry.ledger import Entry
@@ -65,6 +66,7 @@ class _Clock:
     next_rescan: float
     next_poll: float = 0.0
     last_poll: float = 0.0
+    next_beat: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,12 @@ def inside(path: Path, root: Path) -> bool:
 class Watcher:
     def __init__(self, settings: Settings, engine: Engine, actor: str, watch: WatchSettings, *,
                  workers: int, report: Callable[[Report], None] = lambda report: None,
-                 warn: Callable[[str], None] = lambda message: None):
+                 warn: Callable[[str], None] = lambda message: None, heartbeat: str | None = None):
+        """``actor`` names who the audit events are by (the watcher: 系统); ``heartbeat``: the
+        kind this watcher beats as (``registry.heartbeat``), None for none (``retry``)."""
         self.settings, self.engine, self.actor, self.watch = settings, engine, actor, watch
+        self.heartbeat = heartbeat
+        self.process_name = heartbeats.this_process()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:120]
         self.claimer = Claimer(settings, engine, self.owner)
         self.tracker = ReadinessTracker(watch.stable_seconds)
@@ -170,6 +176,7 @@ class Watcher:
         for root in self.roots:
             root.mkdir(parents=True, exist_ok=True)
         self.settings.work_dir.mkdir(parents=True, exist_ok=True)
+        self._beat(starting=True)
         self._safely("审计检查点", self._checkpoint)
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         observers = []
@@ -182,7 +189,8 @@ class Watcher:
                 if not once:
                     observers = self._observe()
                 self._rescan()
-            clock = _Clock(next_rescan=time.monotonic() + self.watch.rescan_interval)
+            clock = _Clock(next_rescan=time.monotonic() + self.watch.rescan_interval,
+                           next_beat=time.monotonic() + heartbeats.EVERY_SECONDS)
             while True:
                 self.tick(clock, rescan=scan and not once)
                 if on_tick:
@@ -193,7 +201,9 @@ class Watcher:
             self._shut_down(observers, previous)
 
     def tick(self, clock: "_Clock", *, rescan: bool) -> None:
-        """One turn of the loop: take in what is ready, feed the workers, handle their results."""
+        """One turn of the loop: take in what is ready, feed the workers, handle their results
+        (and say that this watcher is alive, every ``heartbeat.EVERY_SECONDS``)."""
+        self._beat_if_due(clock)
         if not self.stopping:
             self._look(clock, rescan=rescan)
             self._claim_ready()
@@ -248,6 +258,27 @@ class Watcher:
         self.claims.clear()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if self.heartbeat is not None:
+            self._quietly("心跳", lambda: heartbeats.stopped(self.engine, self.process_name))
+
+    def _beat_if_due(self, clock: "_Clock") -> None:
+        now = time.monotonic()
+        if now >= clock.next_beat:
+            clock.next_beat = now + heartbeats.EVERY_SECONDS
+            self._beat()
+
+    def _beat(self, *, starting: bool = False) -> None:
+        if self.heartbeat is not None:
+            self._quietly("心跳", lambda: heartbeats.beat(self.engine, self.process_name, self.heartbeat,
+                                                         starting=starting))
+
+    def _quietly(self, what: str, step: Callable[[], None]) -> None:
+        """A step that is not the work (the heartbeat): an error is a warning, nothing more; it
+        neither pauses the taking of files nor makes `--once` fail."""
+        try:
+            step()
+        except Exception as error:  # noqa: BLE001
+            self.warn(f"{what}：{type(error).__name__}: {error}（稍后重试）")
 
     def _checkpoint(self) -> None:
         """Today's checkpoint line in [audit] checkpoint_dir, once a day (docs/security.md)."""

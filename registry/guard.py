@@ -78,7 +78,7 @@ def check_before_write(connection: Connection, last_seq: int, last_hash: str, *,
     if triggers and (missing := missing_triggers(connection)):
         raise Tampered(f"登记簿的保护触发器已被删除或停用（{'、'.join(missing)}），为免掩盖篡改，拒绝写入。",
                        fix="Run `wenshu audit verify` to see what else changed, then "
-                           "`wenshu audit repair-triggers --user NAME --reason …` to restore the triggers.")
+                           "`wenshu --user NAME audit repair-triggers --reason …` to restore the triggers.")
     newest = connection.scalar(text("SELECT max(seq) FROM audit_events")) or 0
     at_head = connection.scalar(text("SELECT hash FROM audit_events WHERE seq = :seq"), {"seq": last_seq})
     if newest != last_seq or (last_seq and at_head != last_hash):

@@ -11,12 +11,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.errors import Tampered
-from registry import audit, guard
+from core.vocab import SYSTEM_ACTOR
+from registry import audit, guard, users
 from registry.corrections import correct, void
 from registry.db import audit_key, open_registry
 from registry.records import Intake, register
 from registry.verify import Break, verify
-from tests.cli import run
+from tests.cli import SAMPLE_OFFICE_ENV, make_test_user, run
 
 
 def _populate(settings, count: int = 5):
@@ -73,6 +74,14 @@ def _verify(engine) -> list[Break]:
 
 def _cli(settings, *args, code: int | None = None):
     return run(settings.data_dir, *args, env={"WENSHU_DATABASE_URL": settings.database_url}, check_code=code)
+
+
+def _accounts(settings) -> None:
+    """The accounts the commands below act as, made while the registry still takes writes: the
+    tests' clerk, and 张主任 (zhang.zhuren), the administrator who repairs."""
+    make_test_user(settings.data_dir, {**SAMPLE_OFFICE_ENV, "WENSHU_DATABASE_URL": settings.database_url})
+    users.add_user(open_registry(settings), "zhang.zhuren", roles=["admin"], password="zhuren-mima-2026",
+                   actor=SYSTEM_ACTOR, display_name="张主任")
 
 
 def test_intact_chain_verifies(db_settings):
@@ -289,6 +298,7 @@ def test_the_daily_checkpoint_is_kept_and_used_by_verify(db_settings):
 
 def test_without_its_key_a_keyed_registry_writes_nothing_and_gets_no_new_key(db_settings):
     engine = _populate(db_settings)
+    _accounts(db_settings)
     db_settings.audit_key_file.unlink()
     result = _cli(db_settings, "void", _reg_no(engine, 2), "测试", code=19)
     assert "没有审计密钥" in result.stderr
@@ -340,27 +350,31 @@ def test_deep_verify_names_changed_and_missing_originals(db_settings):
 
 def test_dropped_triggers_stop_every_write_until_repaired_with_who_and_why(db_settings):
     engine = _populate(db_settings)
+    _accounts(db_settings)
     _drop_triggers(engine)
     with pytest.raises(Tampered, match="保护触发器"):
         void(engine, _reg_no(engine, 2), "重复", "clerk")
     assert "保护触发器" in _cli(db_settings, "void", _reg_no(engine, 2), "重复", code=19).stderr
-    assert "--reason" in _cli(db_settings, "audit", "repair-triggers", "--user", "admin", code=None).stderr
-    out = _cli(db_settings, "audit", "repair-triggers", "--user", "张主任", "--reason", "DBA 误删", code=0).stdout
+    assert "--reason" in _cli(db_settings, "--user", "zhang.zhuren", "audit", "repair-triggers", code=None).stderr
+    out = _cli(db_settings, "--user", "zhang.zhuren", "audit", "repair-triggers", "--reason", "DBA 误删",
+               code=0).stdout
     assert "已恢复" in out
     void(engine, _reg_no(engine, 2), "重复", "clerk")
     with Session(engine) as session:
         repaired = [e for e in audit.events(session) if e.action == "triggers_repaired"]
-        assert [(e.actor, json.loads(e.details)["reason"]) for e in repaired] == [("张主任", "DBA 误删")]
+        assert [(e.actor, json.loads(e.details)["reason"]) for e in repaired] == [("zhang.zhuren", "DBA 误删")]
     assert _verify(engine) == []
 
 
 def test_a_head_that_disagrees_with_the_log_stops_every_write(db_settings):
     engine = _populate(db_settings)
+    _accounts(db_settings)
     _sql(engine, "UPDATE chain_head SET last_seq = 4, last_hash = (SELECT hash FROM audit_events WHERE seq = 4)")
     with pytest.raises(Tampered, match="截断或改写"):
         register(engine, db_settings, Intake(direction="收文", file_name="x.txt", sha256="e" * 64,
                                              stored_path="s/x", text="正文"), "clerk")
-    assert "截断或改写" in _cli(db_settings, "audit", "repair-triggers", "--user", "a", "--reason", "r", code=19).stderr
+    assert "截断或改写" in _cli(db_settings, "--user", "zhang.zhuren", "audit", "repair-triggers", "--reason", "r",
+                              code=19).stderr
 
 
 def test_the_watcher_refuses_to_start_on_a_tampered_registry_and_keeps_a_daily_checkpoint(db_settings):
@@ -368,10 +382,11 @@ def test_the_watcher_refuses_to_start_on_a_tampered_registry_and_keeps_a_daily_c
     inbox = db_settings.data_dir / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     (inbox / "a.txt").write_text("东湖大学教务处\n关于开展教学检查的通知\n各学院：\n请做好检查。\n2026年12月1日\n", encoding="utf-8")
+    _accounts(db_settings)
     _drop_triggers(engine)
     result = _cli(db_settings, "watch", "--once", code=19)
     assert "保护触发器" in result.stderr and (inbox / "a.txt").exists()
-    _cli(db_settings, "audit", "repair-triggers", "--user", "张主任", "--reason", "DBA 误删", code=0)
+    _cli(db_settings, "--user", "zhang.zhuren", "audit", "repair-triggers", "--reason", "DBA 误删", code=0)
     _cli(db_settings, "watch", "--once", code=0)
     kept = (db_settings.checkpoint_dir / "checkpoints.txt").read_text().splitlines()
     assert len(kept) == 1 and kept[0].startswith("wenshu-checkpoint v1 ")

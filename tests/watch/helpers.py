@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from tests.cli import SAMPLE_OFFICE_ENV
+from tests.cli import SAMPLE_OFFICE_ENV, acting_user
 
 REPO = Path(__file__).resolve().parents[2]
 WENSHU = Path(sys.executable).with_name("wenshu")
@@ -46,8 +46,12 @@ def environment(**extra: str) -> dict[str, str]:
 
 def wenshu(data: Path, *args: str, check: int | None = 0, timeout: float = 300,
            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``wenshu --data DATA ARGS``; a command that changes data acts as the tests' clerk
+    (``tests.cli.acting_user``)."""
+    command_env = environment(**(env or {}))
+    command_env.update(acting_user(data, args, command_env))
     result = subprocess.run([str(WENSHU), "--data", str(data), *args], capture_output=True, text=True,
-                            env=environment(**(env or {})), timeout=timeout)
+                            env=command_env, timeout=timeout)
     if check is not None:
         assert result.returncode == check, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
