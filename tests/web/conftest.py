@@ -102,6 +102,7 @@ class Office:
     records: dict[str, str] = field(default_factory=dict)   # what → 登记号
     quarantined: dict[str, Outcome] = field(default_factory=dict)
     _clients: list[TestClient] = field(default_factory=list)
+    _shared: dict[str, TestClient] = field(default_factory=dict)
 
     def anonymous(self) -> TestClient:
         client = TestClient(self.app, follow_redirects=False)
@@ -127,6 +128,13 @@ class Office:
         client.csrf_token = csrf_of(client)
         client.headers.update({"Origin": ORIGIN, "X-CSRF-Token": client.csrf_token})
         return client
+
+    def shared_client(self, role_or_name: str) -> TestClient:
+        """One signed-in client per user for the whole office (logging in costs an argon2 hash):
+        for tests that neither sign it out nor change its headers."""
+        if role_or_name not in self._shared:
+            self._shared[role_or_name] = self.client_for(role_or_name)
+        return self._shared[role_or_name]
 
     def ingest(self, path: Path, **kwargs: Any) -> Outcome:
         return ingest(self.settings, self.engine, path, **kwargs)

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.routing import iter_route_contexts
-from fastapi.testclient import TestClient
 
 from tests.web.conftest import Office
 from tests.web.route_table import OPEN, ROLES, TABLE, Route
@@ -39,16 +38,6 @@ def guards(route) -> list[str]:
     return list(walk(route.dependant))
 
 
-@pytest.fixture(scope="module")
-def signed_in(office: Office) -> dict[str, TestClient]:
-    """One signed-in client per role, made when first asked for."""
-    class Clients(dict):
-        def __missing__(self, role: str) -> TestClient:
-            self[role] = office.client_for(role)
-            return self[role]
-    return Clients()
-
-
 def test_every_route_is_in_the_table_and_guarded_by_the_tables_action(office):
     found = app_routes(office.app)
     table = {route.key: route for route in TABLE}
@@ -69,7 +58,7 @@ def test_the_table_lists_only_routes_that_exist(office):
 
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
 @pytest.mark.parametrize("route", TABLE, ids=[route.key for route in TABLE])
-def test_route_by_role(office: Office, signed_in, route: Route, role: str):
+def test_route_by_role(office: Office, route: Route, role: str):
     if route.key not in app_routes(office.app):
         pytest.xfail(f"{route.key} is not built yet")
     may = role in route.allowed
@@ -79,7 +68,7 @@ def test_route_by_role(office: Office, signed_in, route: Route, role: str):
     elif route.own_session:
         client = office.client_for(role)
     else:
-        client = signed_in[role]
+        client = office.shared_client(role)
     response = client.request(route.method, call.path, **call.kwargs)
     body = response.text[:400]
     if role == "anonymous":
