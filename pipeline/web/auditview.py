@@ -31,7 +31,12 @@ DETAIL_NAMES: dict[str, str] = {
     "date_from": "起", "date_to": "止", "direction": "收发", "doc_type": "文种", "record": "登记号",
     "actor": "操作人", "action": "操作",
 }
-KIND_NAMES = {"same_file": "同一文件", "same_document": "同一公文"}
+# Values that are codes, by the key they stand under.
+VALUE_NAMES: dict[str, dict[str, str]] = {
+    "kind": {"same_file": "同一文件", "same_document": "同一公文"},
+    "what": {"csv": "登记簿 CSV", "xlsx": "登记簿 Excel", "audit.csv": "审计日志 CSV", "audit.xlsx": "审计日志 Excel"},
+    "destination": {"web": "网页下载", "stdout": "命令行输出"},
+}
 HIDDEN = frozenset({"digest"})
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -77,8 +82,8 @@ def _value(key: str, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if key == "kind":
-        return KIND_NAMES.get(value, str(value))
+    if key in VALUE_NAMES and isinstance(value, str):
+        return VALUE_NAMES[key].get(value, value)
     if key == "roles" and isinstance(value, list):
         return "、".join(ROLES.get(role, role) for role in value)
     if key == "action" and isinstance(value, str):
@@ -87,7 +92,7 @@ def _value(key: str, value: Any) -> str:
         return value[:12] + "…"
     if isinstance(value, dict):
         if not value:
-            return "—"
+            return "全部" if key == "filters" else "—"
         if set(value) == {"old", "new"}:
             return f"{_quoted(value['old'])} → {_quoted(value['new'])}"
         return "，".join(f"{DETAIL_NAMES.get(k, FIELD_NAMES.get(k, k))} {_value(k, v)}" for k, v in value.items())

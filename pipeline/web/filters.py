@@ -106,6 +106,12 @@ def fragment(headers: Mapping[str, str]) -> bool:
     return "HX-Request" in headers and "HX-History-Restore-Request" not in headers
 
 
+def described(query: Mapping[str, str], labels: Mapping[str, str]) -> str:
+    """The filters chosen, in words (for the printed page, which has no form): 「文种 通知；阅办 办件」."""
+    said = [f"{label} {query[key].strip()}" for key, label in labels.items() if (query.get(key) or "").strip()]
+    return "；".join(said) or "全部"
+
+
 def query_string(query: dict[str, str], drop: tuple[str, ...] = ("page",)) -> str:
     """The filters as a query string, for the export links (the page number dropped)."""
     return urlencode({key: value for key, value in query.items() if value and key not in drop})

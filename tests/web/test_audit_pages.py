@@ -28,7 +28,7 @@ from tests.cli import run_json
 from tests.web.conftest import SECRET_TITLE
 
 TOTAL = re.compile(r'<strong class="total">(\d+)</strong>')
-SEQ = re.compile(r'<td class="seq">(\d+)</td>')
+SEQ = re.compile(r'<td class="seq"[^>]*>(\d+)</td>')
 OLD_TITLE = "关于做好2026—2027学年第一学期期末考试工作的通知"
 NEW_TITLE = "关于做好2026—2027学年第一学期期末考试安排工作的通知"
 
@@ -136,7 +136,7 @@ def test_filter_by_record_with_any_brackets(office, client_for, corrected):
     auditor = client_for("auditor")
     typed = corrected.replace("〔", "[").replace("〕", "]")
     page = auditor.get("/audit", params={"record": typed})
-    actions = [action for action in re.findall(r"<td>([^<]+)</td>", page.text) if action in ACTION_LABELS.values()]
+    actions = re.findall(r"<td class=\"action\">([^<]+)</td>", page.text)
     assert {"登记", "更正"} <= set(actions)
     assert all(corrected in row for row in rows_of(page))
     with Session(office.engine) as session:

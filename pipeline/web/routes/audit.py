@@ -28,7 +28,7 @@ from pipeline.web.render import render
 
 router = APIRouter()
 
-FILTERS = ("record", "actor", "action", "from", "to")
+FILTERS = {"record": "登记号", "actor": "操作人", "action": "操作", "from": "日期自", "to": "至"}
 
 
 @router.get("/audit")
@@ -39,7 +39,8 @@ def audit_page(request: Request, viewer: Viewer = Depends(require("audit")), rec
     query = dict(request.query_params)
     template = "_audit_table.html" if filters.fragment(request.headers) else "audit.html"
     context = {"query": query, "actions": ACTION_LABELS, "action_name": action_name, "details_lines": details_lines,
-               "quote": _quote}
+               "quote": _quote, "described": filters.described(
+                   {**query, "action": action_name(query["action"]) if query.get("action") else ""}, FILTERS)}
     try:
         audit_filter = filters.audit_filter(record, actor, action, date_from, date_to)
         number = filters.page_number(page)

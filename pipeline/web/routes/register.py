@@ -26,7 +26,7 @@ from pipeline.web.render import render
 
 router = APIRouter()
 
-FILTERS = ("from", "to", "direction", "type", "route")
+FILTERS = {"from": "登记日期自", "to": "至", "direction": "收发", "type": "文种", "route": "阅办"}
 
 
 @router.get("/register")
@@ -37,7 +37,8 @@ def register_page(request: Request, viewer: Viewer = Depends(require("register")
     query = dict(request.query_params)
     partial = filters.fragment(request.headers)
     context = {"query": query, "directions": DIRECTIONS, "doc_types": DOC_TYPE_VALUES, "routes": ROUTES,
-               "orders": filters.ORDERS, "is_masked": queries.is_masked, "quote": _quote}
+               "orders": filters.ORDERS, "is_masked": queries.is_masked, "quote": _quote,
+               "described": filters.described(query, FILTERS)}
     try:
         log_filter = filters.log_filter(date_from, date_to, direction, doc_type, route)
         newest = filters.order(order, "newest") == "newest"
