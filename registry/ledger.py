@@ -246,12 +246,15 @@ def last_duplicate(engine: Engine, sha256: str) -> Entry | None:
         return Entry.of(row) if row else None
 
 
-def newest_for(engine: Engine, sha256: str, since: datetime | None = None) -> Entry | None:
-    """The newest claim of a file with these bytes (claimed at or after ``since``): what became
-    of a file put into the inbox, once a watcher took it."""
+def newest_for(engine: Engine, sha256: str, since: datetime | None = None,
+               source_path: str | None = None) -> Entry | None:
+    """The newest claim of a file with these bytes (claimed at or after ``since``, found at
+    ``source_path``): what became of a file put into the inbox, once a watcher took it."""
     query = select(LedgerRow).where(LedgerRow.sha256 == sha256)
     if since is not None:
         query = query.where(LedgerRow.claimed_at >= since)
+    if source_path is not None:
+        query = query.where(LedgerRow.source_path == source_path)
     with Session(engine) as session:
         row = session.scalar(query.order_by(LedgerRow.id.desc()).limit(1))
         return Entry.of(row) if row else None
