@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from core.errors import Exit
-from tests.cli import run, run_json
+from tests.cli import SAMPLE_OFFICE_ENV, make_test_user, run, run_json
 from tests.hostile import make_hostile as h
 from tests.hostile.disks import fill, small_disk  # noqa: F401  (a fixture)
 from tests.watch.helpers import documents
@@ -135,6 +135,7 @@ def test_a_full_disk_stops_ingest_with_exit_20_and_leaves_nothing_half_written(t
 def test_a_database_write_on_a_full_disk_is_a_storage_error_too(tmp_path, small_disk):
     data = small_disk(3072)
     run(data, "init")
+    make_test_user(data, SAMPLE_OFFICE_ENV)  # the clerk who ingests, while there is room to add her
     document = _notice(tmp_path / "c.txt", 23)
     # the original is in store/ already (left by an earlier attempt): only the registry writes
     stored = data / "store" / _sha(document)[:2] / f"{_sha(document)}.txt"

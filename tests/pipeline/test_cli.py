@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from tests.cli import run, run_json
+from tests.cli import TEST_USER, run, run_json
 
 RECORD_FIELDS = {"reg_no", "series", "seq", "direction", "registered_at", "file_name", "sha256",
                  "format", "pages", "text_method", "doc_type", "doc_number", "issuer", "title", "date",
@@ -73,8 +73,11 @@ def test_duplicate_and_quarantine_and_exit_code(tmp_path):
     assert third["status"] == "quarantined" and third["reg_no"] is None and third["reason"]
     [reason_file] = (data / "quarantine").rglob("空文件.pdf.reason.txt")
     assert "原因" in reason_file.read_text(encoding="utf-8")
-    actions = [event["action"] for event in run_json(data, "audit", "log")]
-    assert actions == ["registered", "routed", "filed", "duplicate", "quarantined", "indexed"]
+    events = run_json(data, "audit", "log")
+    assert [(event["action"], event["details"]["user"]) for event in events[:1]] == [("user_added", TEST_USER)]
+    assert [event["action"] for event in events[1:]] == ["registered", "routed", "filed", "duplicate", "quarantined",
+                                                        "indexed"]
+    assert {event["actor"] for event in events[1:]} == {TEST_USER}
     run(data, "audit", "verify")
 
 
