@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.cli import acting_user  # noqa: E402
 from tests.hostile import make_hostile as h  # noqa: E402
 from tests.watch.helpers import SAMPLE_OFFICE_ENV, WENSHU, pdf_bytes, tree_pids  # noqa: E402
 
@@ -93,6 +94,8 @@ def measure(name: str, make, workdir: Path, code: Path | None) -> dict:  # noqa:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WENSHU_")} | SAMPLE_OFFICE_ENV
     if code is not None:
         env["PYTHONPATH"] = str(code)
+    else:  # this checkout: ingest acts as the tests' clerk, her account made here, outside the measure
+        env |= acting_user(data, ["ingest"], env)
     command = [sys.executable, "-c", _WRAPPER, str(WENSHU), "--data", str(data), "ingest", "--json", str(path)]
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
