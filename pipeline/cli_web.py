@@ -14,8 +14,9 @@ watcher's: 0 after SIGTERM or one Ctrl-C, 130 after a second Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
+import signal
 import threading
 import time
 from typing import Annotated, Optional
@@ -32,9 +33,6 @@ from pipeline.cli_app import Edge, app, console, err_console
 # process (``pipeline.web.main``). Not WENSHU_*: it is not a setting of its own.
 SETTINGS_ENV = "_WENSHU_WEB_SETTINGS"
 FIRST_ADMIN = "admin"
-# A generated password: letters and digits that cannot be mistaken for each other when read
-# off a screen (no 0/O, 1/l/I).
-_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 STARTUP_SECONDS = 30.0
 
 
@@ -53,13 +51,10 @@ def web_settings(settings: Settings, host: str | None, port: int | None) -> Sett
     return settings.model_copy(update={"web": web})
 
 
-def new_password(length: int = 16) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
 def first_admin(engine) -> str | None:  # noqa: ANN001
     """On a registry with no account yet: an ``admin`` account with a new password, returned
     once (None when there are accounts, or another process made the first one meanwhile)."""
+    from pipeline.accounts import new_password
     from registry import users
 
     if users.has_users(engine):
@@ -89,6 +84,25 @@ def url_of(settings: Settings) -> str:
     host = settings.web.host
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
     return f"http://{shown}:{settings.web.port}/"
+
+
+def _quiet_server(config):  # noqa: ANN001, ANN202
+    """uvicorn's server, stopping on SIGTERM or Ctrl-C (finishing the requests in hand) and then
+    returning, so that `wenshu web` exits 0; uvicorn's own raises the signal again after its
+    shutdown (the process would end "killed by SIGTERM")."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):  # noqa: ANN202
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
 
 
 def _uvicorn_config(target, settings: Settings, **extra):  # noqa: ANN001, ANN202
@@ -155,8 +169,7 @@ def _wait_started(server, thread: threading.Thread, settings: Settings) -> None:
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
-            raise WebNotStarted(f"网页服务未能在 {settings.web.host}:{settings.web.port} 上启动（端口已被占用，或地址不属于本机）",
-                                fix="Choose another port with --port (or [web] port), or stop the program using it.")
+            raise _not_started(settings)
         time.sleep(0.05)
 
 
@@ -169,30 +182,27 @@ def web(
 ) -> None:
     """The web application alone, without the watcher (a second machine on a shared PostgreSQL
     registry; the watcher runs elsewhere)."""
-    import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from pipeline.web.app import create_app
 
     edge: Edge = ctx.obj
     settings = _prepare(edge, host, port)
-    console.print(f"wenshu 网页已启动：请用浏览器打开 [bold]{escape(url_of(settings))}[/]（不监视收文目录）",
+    console.print(f"wenshu 网页：请用浏览器打开 [bold]{escape(url_of(settings))}[/]（本进程不监视收文目录）",
                   highlight=False, soft_wrap=True)
-    if workers == 1:
-        target, extra = create_app(settings), {}
-    else:
-        # Each worker process builds the application from the settings built here, once.
-        os.environ[SETTINGS_ENV] = settings.model_dump_json()
-        target, extra = "pipeline.web.main:app", {"factory": True, "workers": workers}
-    config = _uvicorn_config(target, settings, **extra)
     try:
         if workers == 1:
-            uvicorn.Server(config).run()
+            _quiet_server(_uvicorn_config(create_app(settings), settings)).run()
         else:
-            from uvicorn.supervisors import Multiprocess
-
-            server = uvicorn.Server(config)
-            Multiprocess(config, target=server.run, sockets=[config.bind_socket()]).run()
+            # Each worker process builds the application from the settings built here, once.
+            os.environ[SETTINGS_ENV] = settings.model_dump_json()
+            config = _uvicorn_config("pipeline.web.main:app", settings, factory=True, workers=workers)
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
     except SystemExit as stopped:  # uvicorn exits when it cannot bind
         if stopped.code:
-            raise WebNotStarted(f"网页服务未能在 {settings.web.host}:{settings.web.port} 上启动（端口已被占用，或地址不属于本机）",
-                                fix="Choose another port with --port (or [web] port), or stop the program using it.") from None
+            raise _not_started(settings) from None
+
+
+def _not_started(settings: Settings) -> WebNotStarted:
+    return WebNotStarted(f"网页服务未能在 {settings.web.host}:{settings.web.port} 上启动（端口已被占用，或地址不属于本机）",
+                         fix="Choose another port with --port (or [web] port), or stop the program using it.")
