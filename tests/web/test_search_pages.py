@@ -143,6 +143,8 @@ def test_pages_with_a_total_and_htmx_gets_only_the_section(office):
     assert len(hits(second.text)) == PAGED - PAGE_SIZE
     assert not set(hits(first.text)) & set(hits(second.text))
     assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    beyond = client.get("/search", params={"q": "宿舍安全检查", "page": 9}).text
+    assert hits(beyond) == [] and total(beyond) == PAGED and "回到第 1 页" in beyond
     # htmx restoring its history asks for the whole page.
     restored = client.get("/search?q=宿舍安全检查&page=2", headers={
         "HX-Request": "true", "HX-Target": "search", "HX-History-Restore-Request": "true"})
