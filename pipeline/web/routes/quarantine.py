@@ -60,7 +60,8 @@ class DiscardRequest(BaseModel):
 def retry_api(request: Request, body: RetryRequest, viewer: Viewer = Depends(require("retry"))) -> Response:
     outcome = quarantined.retry(settings_of(request), engine_of(request), viewer.name, body.name, body.direction,
                                   clearance=viewer.clearance)
-    return JSONResponse(outcome.to_json())
+    # as `retry --json` prints it, without the path it had in work/ on the server
+    return JSONResponse({key: value for key, value in outcome.to_json().items() if key != "path"})
 
 
 @router.post("/api/quarantine/discard")
