@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   fonts-noto-cjk fonts-wqy-zenhei                         # CJK fonts for samples and rendering
   poppler-utils                                           # pdftoppm/pdftotext for checks and reports
   libgl1 libglib2.0-0                                     # needed by opencv inside RapidOCR
+  chromium                                                # the browser tests (Playwright drives it: tests/web/browser)
 )
 
 missing=()

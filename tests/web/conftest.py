@@ -12,6 +12,7 @@ a test of CSRF; ``anonymous()`` is a client with no session.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -172,10 +173,14 @@ _TEMPLATES: dict[str, Path] = {}  # a data directory with the users made, per pr
 def _template(root: Path) -> Path:
     if "users" not in _TEMPLATES:
         settings = office_settings(root / "template" / "data")
-        settings.data_dir.mkdir(parents=True)
-        engine = open_registry(settings)
-        add_users(engine)
-        engine.dispose()
+        umask = os.umask(0o077)  # private, as wenshu makes it (and copies keep the modes)
+        try:
+            settings.data_dir.mkdir(parents=True)
+            engine = open_registry(settings)
+            add_users(engine)
+            engine.dispose()
+        finally:
+            os.umask(umask)
         _TEMPLATES["users"] = settings.data_dir
     return _TEMPLATES["users"]
 
@@ -192,6 +197,15 @@ def make_office(root: Path, web: dict[str, Any] | None = None, samples: bool = F
     settings = office_settings(data_dir, web)
     engine = open_registry(settings)
     office = Office(settings, engine, create_app(settings), root / "work")
+    umask = os.umask(0o077)  # what ingest makes in the data directory is private, as wenshu's own is
+    try:
+        _register_samples(office, samples)
+    finally:
+        os.umask(umask)
+    return office
+
+
+def _register_samples(office: Office, samples: bool) -> None:
     if samples:
         copy = office.work / "samples"
         copy.mkdir(parents=True, exist_ok=True)
@@ -202,7 +216,6 @@ def make_office(root: Path, web: dict[str, Any] | None = None, samples: bool = F
         office.records["secret"] = office.register_text("危化品清查报告.txt", SECRET_TEXT)
         office.records["void"] = office.register_text("消防检查通知.txt", VOID_NOTICE)
         office.quarantine("空白扫描.pdf")
-    return office
 
 
 @pytest.fixture(scope="module")
