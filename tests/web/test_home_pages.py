@@ -70,7 +70,9 @@ def test_watcher_alive_dead_and_stopped(fresh_office):
     assert "收文监视：运行中" in page and "scan-host" in page and "4242" in page
     assert re.search(r"最近 \d+ 秒前", page)
     fragment = client.get("/home/watcher")
-    assert 'hx-trigger="every 15s"' in fragment.text and "运行中" in fragment.text
+    assert "运行中" in fragment.text and 'hx-get="/home/watcher"' in fragment.text
+    # refreshed on request only: a page polling by itself would keep its session from going idle
+    assert "hx-trigger" not in fragment.text and "hx-trigger" not in client.get("/").text
     heartbeat.stopped(office.engine, "scan-host:4242")
     assert "收文监视：未运行" in main_text(client.get("/"))
     # a watcher killed outright stops beating: a beat older than three beats is not alive

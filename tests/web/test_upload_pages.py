@@ -179,6 +179,21 @@ def test_the_form_without_javascript_posts_all_files_at_once(desk):
     assert "丙.txt" not in placed(desk.settings.inbox_dir)
 
 
+def test_the_page_stops_asking_after_a_while(desk):
+    """Asking every 2 s for a file no watcher takes would keep the session from going idle for
+    ever: after MAX_POLLS the status line stops asking and offers a link instead."""
+    from pipeline.web.routes.upload import MAX_POLLS
+
+    client = desk.client_for("scanner")
+    path = poll_path(upload(client, "无人处理.txt", b"waiting"))
+    assert "n=1" in path
+    asking = client.get(path, headers={"HX-Request": "true"}).text
+    assert 'hx-trigger="every 2s"' in asking and "n=2" in asking
+    last = client.get(path.replace("n=1", f"n={MAX_POLLS}"), headers={"HX-Request": "true"}).text
+    assert "处理中" in last and "hx-trigger" not in last
+    assert re.search(r'<a href="/upload/status/[^"]+">刷新</a>', last)
+
+
 def test_the_api_answers_json_with_a_status_address(desk):
     client = desk.client_for("clerk")
     response = client.post("/api/upload", files={"file": ("接口.txt", b"api upload")}, data={"direction": "收文"})

@@ -27,6 +27,7 @@ from pipeline.web.multipart import receive
 from pipeline.web.render import error_json, render
 
 router = APIRouter()
+MAX_POLLS = 150  # 5 minutes of asking every 2 s
 
 
 def refuse_oversize(request: Request) -> None:
@@ -71,6 +72,7 @@ async def upload_form(request: Request, viewer: Viewer = Depends(require("upload
         return Response(status_code=400)
     template = "_upload_items.html" if partial else "upload.html"
     return render(request, template, viewer, placed=placed, status_path=_status_path, waiting=uploads.WAITING,
+                  first_poll=lambda item: _status_path(item) + "&n=1",
                   watcher=workbench.watcher_state(engine_of(request)),
                   max_file_mb=settings_of(request).limits.max_file_mb)
 
@@ -106,10 +108,13 @@ def _since(since: str | None) -> datetime | None:
 
 @router.get("/upload/status/{sha256}")
 def upload_status(request: Request, sha256: str, since: str | None = None, placed: str | None = None,
-                  name: str = "", viewer: Viewer = Depends(require("upload"))) -> Response:
+                  name: str = "", n: int = 0, viewer: Viewer = Depends(require("upload"))) -> Response:
     outcome = uploads.outcome(engine_of(request), sha256, _since(since), viewer.clearance, placed)
-    path = f"/upload/status/{sha256}?{urlencode({'since': since or '', 'placed': placed or '', 'name': name})}"
-    context = {"outcome": outcome, "name": name, "poll": path}
+    query = {"since": since or "", "placed": placed or "", "name": name}
+    # htmx asks again every 2 s, for at most MAX_POLLS times: a page left open on a file no
+    # watcher takes must not keep its session from going idle for ever
+    context = {"outcome": outcome, "name": name, "poll": f"/upload/status/{sha256}?{urlencode(query)}",
+               "next_poll": f"/upload/status/{sha256}?{urlencode({**query, 'n': n + 1})}" if n < MAX_POLLS else None}
     if request.headers.get("hx-request") == "true":
         return render(request, "_upload_status.html", viewer, **context)
     return render(request, "upload.html", viewer, status_only=True, watcher=workbench.watcher_state(engine_of(request)),
