@@ -6,9 +6,11 @@ log with who and from where. TestClient over a real data directory and SQLite re
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select, update
@@ -319,12 +321,13 @@ def test_next_never_leads_off_the_server(plain_office, target):
 def test_next_leads_back_to_the_page_asked_for(plain_office):
     office = plain_office
     client = office.anonymous()
-    first = client.get("/search", params={"q": "期末考试"})
+    first = client.get("/register", params={"direction": "收文", "from": "2026-01-01"})
     assert first.status_code == 303
     login_url = first.headers["location"]
     assert login_url.startswith("/login?next=")
     page = client.get(login_url)
-    target = re.search(r'name="next" value="([^"]*)"', page.text).group(1)
-    assert target.replace("&amp;", "&") == "/search?q=期末考试" or "%E6%9C%9F" in target
-    response = office.login("clerk", client=client, next_path=target.replace("&amp;", "&"))
-    assert response.headers["location"].startswith("/search?q=")
+    target = html.unescape(re.search(r'name="next" value="([^"]*)"', page.text).group(1))
+    assert unquote(target) == "/register?direction=收文&from=2026-01-01"
+    response = office.login("clerk", client=client, next_path=target)
+    assert response.headers["location"] == target
+    assert client.get(target).status_code == 200
