@@ -123,6 +123,17 @@ def test_disabling_a_user_ends_their_sessions_at_once(fresh_office):
     assert office.login("clerk").status_code == 401    # and cannot sign in again
 
 
+def test_an_administrator_disabling_or_resetting_on_the_users_page_ends_sessions_at_once(fresh_office):
+    office = fresh_office()
+    clerk, leader, admin = office.client_for("clerk"), office.client_for("leader"), office.client_for("admin")
+    assert admin.post("/users/clerk/disable", data={"reason": "调离"}).status_code == 200
+    assert not signed_in(clerk)
+    assert admin.post("/users/leader/password", data={"password": "xin-mima-2026-web"}).status_code == 200
+    assert not signed_in(leader)
+    assert office.login("leader", "xin-mima-2026-web").status_code == 303
+    assert signed_in(admin)
+
+
 def test_changing_a_password_ends_the_users_sessions_at_once(fresh_office):
     office = fresh_office()
     clerk = office.client_for("clerk")
@@ -223,6 +234,11 @@ def test_logins_logouts_and_failed_logins_are_audited_with_who_and_where(fresh_o
     assert all(e["details"]["address"] == ADDRESS for e in events[:3])
     assert events[3]["details"]["session"] == events[2]["details"]["session"]
     assert not any("wrong-password" in json.dumps(e, ensure_ascii=False) for e in events)
+    # and the auditor reads them on the 审计 page's JSON twin, by action
+    auditor = office.client_for("auditor")
+    failed = auditor.get("/api/audit", params={"action": "login_failed"}).json()
+    assert sorted(e["details"]["user"] for e in failed) == ["clerk", "nobody.here"]
+    assert {e["actor"] for e in failed} == {"匿名"}
 
 
 # --- the login form: its own CSRF token and the Origin check ---------------------------------
