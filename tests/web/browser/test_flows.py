@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.pipeline.test_secret_withheld import NOTICE_BODY, NOTICE_HEAD, NOTICE_TAIL
 from tests.web.browser.conftest import PHONE
@@ -71,8 +72,8 @@ def test_a_scan_uploaded_is_found_corrected_audited_exported_and_verified(server
     form.get_by_label("理由").fill(REASON)
     form.get_by_role("button", name="更正").click()
     clerk.wait_for_url(re.compile(r"done=corrected"))
-    assert clerk.locator("h1").inner_text() == NEW_TITLE
-    assert clerk.locator("[role=status]", has_text="已更正").is_visible()
+    expect(clerk.locator("h1")).to_have_text(NEW_TITLE)
+    expect(clerk.locator("[role=status]", has_text="已更正")).to_be_visible()
     screenshot(clerk, "corrected", full_page=True)
 
     # 审计员: the audit log by that clerk shows the correction with old and new value
@@ -85,7 +86,7 @@ def test_a_scan_uploaded_is_found_corrected_audited_exported_and_verified(server
     row.wait_for()
     details = row.inner_text()
     assert f"「{old_title}」" in details and f"「{NEW_TITLE}」" in details and REASON in details
-    assert auditor.locator("td.actor", has_text="scanner").count() == 0   # only the clerk's events
+    expect(auditor.locator("td.actor", has_text="scanner")).to_have_count(0)   # only the clerk's events
     screenshot(auditor, "audit")
 
     # … exports the 登记簿 as Excel (a real download, opened with openpyxl)
