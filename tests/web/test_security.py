@@ -89,7 +89,7 @@ def bare_clients(office: Office):
 
 
 @pytest.mark.parametrize("case", ["no token", "wrong token", "token of another session", "other origin",
-                                  "no origin or referer"])
+                                  "null origin", "no origin or referer"])
 @pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=[route.key for route in UNSAFE_ROUTES])
 def test_an_unsafe_request_without_the_sessions_csrf_token_or_from_elsewhere_is_refused(office, bare_clients,
                                                                                           route: Route, case: str):
@@ -105,6 +105,8 @@ def test_an_unsafe_request_without_the_sessions_csrf_token_or_from_elsewhere_is_
         headers["X-CSRF-Token"] = bare_clients(role, second=True).csrf_token
     elif case == "other origin":
         headers["Origin"] = "http://evil.example"
+    elif case == "null origin":                   # a sandboxed frame or a data: page
+        headers["Origin"] = "null"
     else:
         del headers["Origin"]
     before = audit_count(office)
