@@ -12,7 +12,6 @@ from math import ceil
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from core.vocab import CLEARANCES
 from index import IndexUnavailable, QueryError
 from pipeline import searching
 from pipeline.search_form import (DIRECTION_CHOICES, DOC_TYPE_CHOICES, PAGE_SIZE, ROUTE_CHOICES, SORTS, SearchForm,
@@ -30,8 +29,7 @@ def search_page(request: Request, viewer: Viewer = Depends(require("search"))) -
     result, error = None, None
     if form.asked:
         try:
-            result = searching.search(settings_of(request), form.query(), clearance=viewer.clearance,
-                                      **form.options())
+            result = searching.search(settings_of(request), form.query(), clearance=viewer.clearance, **form.options())
         except (QueryError, IndexUnavailable) as problem:
             error = problem.message
     template = "_search_section.html" if _partial(request) else "search.html"
@@ -39,7 +37,7 @@ def search_page(request: Request, viewer: Viewer = Depends(require("search"))) -
                       form=form, result=result, error=error, chips=form.chips(result.understood_as) if result else [],
                       pages=ceil(result.total / PAGE_SIZE) if result else 0, first=(form.page - 1) * PAGE_SIZE + 1,
                       doc_types=DOC_TYPE_CHOICES, routes=ROUTE_CHOICES, directions=DIRECTION_CHOICES,
-                      secrecies=secrecy_choices(viewer.clearance if viewer.clearance in CLEARANCES else None),
+                      secrecies=secrecy_choices(viewer.clearance),
                       sorts=SORTS)
     response.headers["Vary"] = "HX-Request"
     return response
@@ -50,9 +48,8 @@ def search_api(request: Request, q: str = "", limit: int = PAGE_SIZE, page: int 
                doc_type: str | None = None, date_from: str | None = Query(None, alias="from"),
                date_to: str | None = Query(None, alias="to"),
                viewer: Viewer = Depends(require("search"))) -> Response:
-    result = searching.search(settings_of(request), q, clearance=viewer.clearance, limit=limit, page=page,
-                              sort=sort, doc_type=doc_type or None, date_from=date_from or None,
-                              date_to=date_to or None)
+    result = searching.search(settings_of(request), q, clearance=viewer.clearance, limit=limit, page=page, sort=sort,
+                              doc_type=doc_type or None, date_from=date_from or None, date_to=date_to or None)
     return JSONResponse(result.to_json())
 
 
