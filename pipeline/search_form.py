@@ -11,8 +11,8 @@ link is the same search without that part, written back as a query (and the filt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -161,7 +161,6 @@ _FORM_FIELDS = ("doc_type", "issuer", "route", "direction", "date_from", "date_t
 # Fields whose several values mean any of them (index.query joins them with Or).
 GROUPED = frozenset({"doc_type", "issuer", "route", "direction", "urgency", "secrecy", "status", "department"})
 _WORD_OF = {"issuer": "发文机关", "route": "阅办", "direction": "收发", "secrecy": "密级"}
-assert set(_PARAMS) <= {f.name for f in fields(SearchForm)}
 
 
 def secrecy_choices(clearance: str | None) -> list[str]:
@@ -240,7 +239,3 @@ def _secrecy_word(part: Part) -> str:
     if part.key == "secret":
         return ANY_SECRET_WORD if part.value == "1" else NOT_SECRET_WORD
     return str(part.value)
-
-
-def describe(parts: Iterable[Part]) -> str:
-    return "，".join(label(part) for part in parts)
