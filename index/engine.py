@@ -417,9 +417,9 @@ def run(searcher, text: Q.Query | None, filters: Q.Query | None, mask: Q.Query |
     doc_parts, score_parts, date_parts, reg_parts = [], [], [], []
     stats: dict = {}
     for leaf, offset in list(reader.leaf_readers()):
-        view = SegmentView(leaf, offset)
-        if view.size == 0:
+        if leaf.doc_count_all() == 0:  # a new office's empty index has a reader without a segment
             continue
+        view = SegmentView(leaf, offset)
         docs, scores = _match_segment(Evaluator(searcher, view, stats), view, text, filters, mask, sort)
         doc_parts.append(docs + offset)
         score_parts.append(scores)

@@ -22,9 +22,10 @@ from pipeline.cli_app import Edge, app, audit_app, check_direction, console, err
 def init(ctx: typer.Context) -> None:
     """Create the data directory, its folders and the database (safe to run again)."""
     edge: Edge = ctx.obj
-    for folder in edge.settings.folders:
-        folder.mkdir(parents=True, exist_ok=True)
+    from pipeline.datadir import prepare
     from registry.maintenance import enable_key
+
+    prepare(edge.settings)
 
     # connecting migrates; init needs no --user: the key it may make is the system's doing
     key = enable_key(edge.engine, edge.settings.audit_key_file, SYSTEM_ACTOR)
@@ -50,7 +51,7 @@ def ingest(
     check_direction(direction)
     edge: Edge = ctx.obj
     actor = edge.user()
-    for folder in edge.settings.folders:
+    for folder in edge.settings.folders:  # the index is made with the first registration
         folder.mkdir(parents=True, exist_ok=True)
     context = Context(settings=edge.settings, engine=edge.engine, actor=actor)
     batch = ingest_paths(paths, context, direction=direction, series=series)

@@ -117,12 +117,12 @@ def watch(
     file_timeout: Annotated[Optional[float], typer.Option("--file-timeout", min=0, help="Seconds a worker may spend on one file (0: no limit).")] = None,
 ) -> None:
     """Watch inbox/ (收文) and outbox/ (发文) and register every file dropped there."""
+    from pipeline.datadir import prepare
     from pipeline.watch import Watcher
 
     edge: Edge = ctx.obj
     settings = edge.settings
-    for folder in settings.folders:
-        folder.mkdir(parents=True, exist_ok=True)
+    prepare(settings)
     options = _watch_settings(edge, polling=polling, stable_seconds=stable_seconds, poll_interval=poll_interval,
                               rescan_interval=rescan_interval, retries=retries, retry_backoff=retry_backoff,
                               worker_memory_mb=worker_memory_mb, file_timeout=file_timeout)

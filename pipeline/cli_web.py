@@ -115,9 +115,10 @@ def _uvicorn_config(target, settings: Settings, **extra):  # noqa: ANN001, ANN20
 
 
 def _prepare(edge: Edge, host: str | None, port: int | None) -> Settings:
+    from pipeline.datadir import prepare
+
     settings = web_settings(edge.settings, host, port)
-    for folder in settings.folders:
-        folder.mkdir(parents=True, exist_ok=True)
+    prepare(settings)
     _announce_admin(first_admin(edge.engine))
     return settings
 

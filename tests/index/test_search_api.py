@@ -160,3 +160,13 @@ def test_a_cached_searcher_sees_updates_and_deletions(settings, corpus):
         index_documents(settings, [dict(r, version=3) for r in corpus[start:start + 5]])
     assert search(settings, "", today=TODAY).total == len(corpus)
     assert search(settings, "", today=TODAY, evaluator="whoosh").total == len(corpus)
+
+
+@pytest.mark.parametrize("evaluator", ["numpy", "whoosh"])
+@pytest.mark.parametrize("query", ["启明星", "文种:通知", "\"启明星\" 办件"])
+def test_a_new_offices_empty_index_finds_nothing_without_failing(settings, evaluator, query):
+    from index import create_or_open
+
+    create_or_open(settings).close()
+    result = search(settings, query, today=TODAY, evaluator=evaluator)
+    assert result.total == 0 and result.hits == ()

@@ -39,6 +39,12 @@ def test_init_is_idempotent(tmp_path):
     assert (data / "wenshu.db").is_file()
 
 
+def test_after_init_a_search_finds_nothing_instead_of_failing(tmp_path):
+    run(tmp_path, "init")
+    assert run_json(tmp_path, "search", "通知") == {"total": 0, "hits": [], "understood_as": {"doc_type": "通知",
+                                                                                            "sort": "date"}}
+
+
 def test_ingest_show_and_log_a_text_file(tmp_path):
     data, source = tmp_path / "data", _txt(tmp_path)
     [result] = run_json(data, "ingest", str(source))
