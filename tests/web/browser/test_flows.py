@@ -65,6 +65,7 @@ def test_a_scan_uploaded_is_found_corrected_audited_exported_and_verified(server
     assert frame.bounding_box()["width"] > 600                # shown, not a link to click
     old_title = clerk.locator("h1").inner_text()
     assert PHRASE in old_title
+    clerk.wait_for_timeout(1500)  # the PDF viewer draws the page a moment after the frame loads
     screenshot(clerk, "document")
     form = clerk.locator("form.correct-form")
     form.get_by_label("字段").select_option("title")
