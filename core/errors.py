@@ -34,6 +34,8 @@ class Exit(IntEnum):
     STORAGE_FULL = 20
     SOME_SKIPPED = 21
     NO_USER = 22
+    HANDLING_CONFLICT = 23
+    HANDLING_REFUSED = 24
     INTERRUPTED = 130
 
 
@@ -65,6 +67,10 @@ EXIT_CODES: dict[Exit, str] = {
                        "(and by `status`)",
     Exit.NO_USER: "a command that changes data was not given `--user` (or `WENSHU_USER`) naming an enabled "
                   "account; nothing was changed",
+    Exit.HANDLING_CONFLICT: "`handle`: the action is not allowed in the record's present 办理 state (HTTP 409); "
+                            "nothing was changed",
+    Exit.HANDLING_REFUSED: "`handle`: the acting user may not take this action on this record (HTTP 403); "
+                           "nothing was changed",
     Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
 }
 
@@ -134,3 +140,17 @@ class InvalidValue(WenshuError):
 
     exit_code = Exit.INVALID_VALUE
 
+
+
+class HandlingConflict(WenshuError):
+    """A 办理 action that the record's present state does not allow (拟办 on a record already
+    办结, say): nothing is changed. The web answers 409."""
+
+    exit_code = Exit.HANDLING_CONFLICT
+
+
+class HandlingRefused(WenshuError):
+    """A 办理 action this user may not take (a 承办人 writing a 批示, a reader who does not hold
+    the 阅件): nothing is changed. The web answers 403."""
+
+    exit_code = Exit.HANDLING_REFUSED

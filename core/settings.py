@@ -168,6 +168,45 @@ class WebSettings(_Section):
     login_window_minutes: int = Field(15, ge=1)
 
 
+class HandlingSettings(_Section):
+    # 文种 an office handles without a leader's 批示: the clerk's 拟办 names the 主办 and the
+    # 办件 goes straight to 承办中 (e.g. ["函", "通知"]); a comma-separated list from the environment.
+    skip_instruction: tuple[str, ...] = ()
+    # The 待办 lists and the 催办 digest count an item due within this many days as 即将到期.
+    due_soon_days: int = Field(3, ge=0, le=365)
+    # Days from registration to the 办理时限 of a 办件 that has no deadline of its own, by 紧急程度.
+    urgent_days: dict[str, int] = Field(default_factory=lambda: {"特急": 3, "加急": 5})
+
+    @field_validator("skip_instruction", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("skip_instruction")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from core.vocab import DOC_TYPE_VALUES
+
+        unknown = [name for name in value if name not in DOC_TYPE_VALUES]
+        if unknown:
+            raise ValueError(f"unknown 文种 {unknown}, use some of: {', '.join(DOC_TYPE_VALUES)}")
+        return value
+
+    @field_validator("urgent_days")
+    @classmethod
+    def _known_urgencies(cls, value: dict[str, int]) -> dict[str, int]:
+        from core.vocab import URGENCIES
+
+        unknown = [name for name in value if name not in URGENCIES]
+        if unknown:
+            raise ValueError(f"unknown 紧急程度 {unknown}, use some of: {', '.join(URGENCIES)}")
+        if any(days < 0 for days in value.values()):
+            raise ValueError("days must not be negative")
+        return value
+
+
 class Settings(_Section):
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str | None = None
@@ -179,6 +218,7 @@ class Settings(_Section):
     watch: WatchSettings = Field(default_factory=WatchSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    handling: HandlingSettings = Field(default_factory=HandlingSettings)
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> "Settings":

@@ -43,6 +43,26 @@ ROLES: dict[str, str] = {"admin": "管理员", "clerk": "文书", "leader": "领
 CLEARANCES: tuple[str, ...] = ("秘密", "机密", "绝密")
 
 
+# 办理 (issue 16, docs/handling.md): the states of a record's handling, in the order a 办件 or a
+# 阅件 passes them.
+HANDLING_STATES: tuple[str, ...] = ("待拟办", "待批示", "承办中", "已办结", "已退回", "待传阅", "传阅中", "已阅毕",
+                                    "待回复")
+(TO_PROPOSE, TO_INSTRUCT, IN_HAND, FINISHED, RETURNED, TO_CIRCULATE, CIRCULATING, ALL_READ,
+ AWAITING_REPLY) = HANDLING_STATES
+# States in which nothing more is expected.
+CLOSED_STATES: frozenset[str] = frozenset({FINISHED, ALL_READ})
+# The kinds of opinion a handling records, each a row (never one overwritten text).
+OPINION_KINDS: tuple[str, ...] = ("拟办意见", "领导批示", "承办意见", "办理结果", "传阅意见", "退回理由", "转办说明", "催办")
+# What a handling is: a 办件, a 阅件, or a 督办 item confirmed from a 纪要's 议定事项.
+HANDLING_ROUTES: tuple[str, ...] = (*ROUTES, "督办")
+SUPERVISION = HANDLING_ROUTES[2]
+# The actions (the integration contract's words) and what the office calls them.
+HANDLING_ACTIONS: dict[str, str] = {
+    "propose": "拟办", "instruct": "批示", "progress": "承办意见", "finish": "办结", "return": "退回",
+    "transfer": "转办", "urge": "催办", "circulate": "传阅", "read": "已阅", "deadline": "设定办理时限",
+}
+
+
 # The actor the watcher's own events name (not a Unix account: see wenshu watch).
 SYSTEM_ACTOR = "系统"
 

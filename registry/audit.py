@@ -53,6 +53,8 @@ class Action(StrEnum):
     LOGIN_FAILED = "login_failed"
     VIEWED = "viewed"                        # a 涉密 record's original opened or downloaded
     UPLOADED = "uploaded"                    # a file put into the inbox from the web page
+    HANDLED = "handled"                      # a 办理 step (拟办, 批示, 办结, 传阅, 催办 …; docs/handling.md)
+    SUPERVISION_CONFIRMED = "supervised"     # 督办 items confirmed from a 纪要's 议定事项
 
 
 def canonical_json(value: Any) -> str:

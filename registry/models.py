@@ -161,3 +161,70 @@ class Heartbeat(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HandlingRow(Base):
+    """A record's 办理 (issue 16): made the first time someone acts on it; ``item`` 0 is the
+    record itself, 1..n the 督办 items confirmed from a 纪要 (``registry/handling.py``)."""
+
+    __tablename__ = "handlings"
+    __table_args__ = (UniqueConstraint("reg_no", "item", name="uq_handlings_reg_no_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reg_no: Mapped[str] = mapped_column(String(80), ForeignKey("documents.reg_no"), nullable=False)
+    item: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    route: Mapped[str] = mapped_column(String(4), nullable=False)       # 办件 | 阅件 | 督办
+    state: Mapped[str] = mapped_column(String(8), nullable=False, index=True)
+    lead: Mapped[list] = mapped_column(JSON, nullable=False, default=list)    # 主办: user names
+    assist: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # 协办: user names
+    lead_department: Mapped[str | None] = mapped_column(Text)
+    assist_departments: Mapped[str | None] = mapped_column(Text)
+    holder: Mapped[str | None] = mapped_column(String(80))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    ordered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    subject: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class HandlingOpinion(Base):
+    """One opinion written on a handling (拟办意见, 领导批示 …): appended, never changed."""
+
+    __tablename__ = "handling_opinions"
+    __table_args__ = (UniqueConstraint("handling_id", "seq", name="uq_handling_opinions_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handling_id: Mapped[int] = mapped_column(Integer, ForeignKey("handlings.id"), nullable=False, index=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    user: Mapped[str] = mapped_column(String(80), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class HandlingReader(Base):
+    """A reader of a 阅件 in circulation: who, in which place, when read, with what comment."""
+
+    __tablename__ = "handling_readers"
+    __table_args__ = (UniqueConstraint("handling_id", "user", name="uq_handling_readers_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handling_id: Mapped[int] = mapped_column(Integer, ForeignKey("handlings.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    user: Mapped[str] = mapped_column(String(80), nullable=False)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class HandlingUrge(Base):
+    """One 催办: who urged whom, when, and the note. Appended, never changed."""
+
+    __tablename__ = "handling_urges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handling_id: Mapped[int] = mapped_column(Integer, ForeignKey("handlings.id"), nullable=False, index=True)
+    by: Mapped[str] = mapped_column(String(80), nullable=False)
+    to: Mapped[str] = mapped_column(String(80), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)

@@ -29,4 +29,6 @@ ACTION_LABELS: dict[str, str] = {
     Action.LOGIN_FAILED: "登录失败",
     Action.VIEWED: "查看原件",
     Action.UPLOADED: "上传",
+    Action.HANDLED: "办理",
+    Action.SUPERVISION_CONFIRMED: "确认督办",
 }
