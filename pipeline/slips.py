@@ -26,6 +26,7 @@ from core.settings import Settings
 from core.vocab import INCOMING
 from registry import queries
 from registry.exports import record_json
+from registry.handling import Handling, Opinion, get_handling
 from registry.models import Document
 
 SHIPPED = Path(__file__).parent / "templates"
@@ -51,7 +52,7 @@ class Slip:
     content: bytes
 
 
-def form_of(record: Mapping[str, Any], handling: Any = None) -> str:
+def form_of(record: Mapping[str, Any], handling: Handling | None = None) -> str:
     """阅文处理单 for a 阅件 (unless a leader's 批示 made it a 办件), else 收文处理笺."""
     route = getattr(handling, "route", None) or record.get("route")
     return "阅文处理单" if route == "阅件" else "收文处理笺"
@@ -72,7 +73,7 @@ def slip_record(document: Document, settings: Settings) -> dict[str, Any]:
     return record
 
 
-def slip_context(record: Mapping[str, Any], handling: Any, settings: Settings,
+def slip_context(record: Mapping[str, Any], handling: Handling | None, settings: Settings,
                  names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The template's variables. ``handling``: ``registry.handling.Handling`` or None (nothing
     recorded yet: every opinion cell is left to sign by hand); ``names``: user name → the name
@@ -82,7 +83,7 @@ def slip_context(record: Mapping[str, Any], handling: Any, settings: Settings,
     def person(user: str | None) -> str:
         return names.get(user or "", user or "") if user else ""
 
-    def opinion(item: Any) -> dict[str, str]:
+    def opinion(item: Opinion) -> dict[str, str]:
         when = chinese_date(local_day(item.at, settings))
         who = person(item.user)
         return {"kind": item.kind, "text": item.text or "", "name": who, "date": when,
@@ -125,7 +126,7 @@ def slip_context(record: Mapping[str, Any], handling: Any, settings: Settings,
     }
 
 
-def handlers(handling: Any, person, department: str | None) -> str:
+def handlers(handling: Handling | None, person, department: str | None) -> str:
     """承办单位/人: the departments, 主办 and 协办 as the form says them."""
     parts = []
     lead_department = getattr(handling, "lead_department", None) or department
@@ -140,7 +141,7 @@ def handlers(handling: Any, person, department: str | None) -> str:
     return "；".join(parts)
 
 
-def slip_docx(record: Mapping[str, Any], handling: Any, settings: Settings,
+def slip_docx(record: Mapping[str, Any], handling: Handling | None, settings: Settings,
               names: Mapping[str, str] | None = None, out: Path | None = None) -> bytes:
     """The 文书处理单 as a Word file (its bytes; also written to ``out`` when given)."""
     from docxtpl import DocxTemplate
@@ -157,7 +158,7 @@ def slip_docx(record: Mapping[str, Any], handling: Any, settings: Settings,
 
 
 def load(engine: Engine, settings: Settings, reg_no: str,
-         clearance: queries.Clearance = queries.UNRESTRICTED) -> tuple[dict[str, Any], Any, dict[str, str]]:
+         clearance: queries.Clearance = queries.UNRESTRICTED) -> tuple[dict[str, Any], Handling | None, dict[str, str]]:
     """A 收文's slip record, its handling (None when there is none) and the names to print; a
     record above ``clearance`` is ``NotFound`` as one that does not exist."""
     document = queries.get_visible(engine, reg_no, clearance)
@@ -175,11 +176,7 @@ def make_slip(engine: Engine, settings: Settings, reg_no: str,
     return Slip(file_name=f"文书处理单-{record['reg_no']}.docx", form=form_of(record, handling), content=content)
 
 
-def handling_of(engine: Engine, reg_no: str) -> Any:
-    try:
-        from registry.handling import get_handling
-    except ImportError:  # until registry.handling lands (issue 16's core): nothing recorded yet
-        return None
+def handling_of(engine: Engine, reg_no: str) -> Handling | None:
     return get_handling(engine, reg_no)
 
 

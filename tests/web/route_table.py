@@ -187,6 +187,12 @@ TABLE: tuple[Route, ...] = (
           doc("/api/documents/{reg_no}/original", "pdf")),
     Route("POST", "/api/documents/{reg_no}/corrections", "correct", CLERKS, 200, _correct(api=True)),
     Route("POST", "/api/documents/{reg_no}/void", "void", CLERKS, 200, _void(api=True)),
+    # 文书处理单 and 收文章 (issue 16): the stamped page is the original's, so it asks for ``original``
+    Route("GET", "/documents/{reg_no}/slip", "document", READERS, 200, doc("/documents/{reg_no}/slip")),
+    Route("GET", "/api/documents/{reg_no}/slip.docx", "document", READERS, 200,
+          doc("/api/documents/{reg_no}/slip.docx")),
+    Route("GET", "/api/documents/{reg_no}/stamped.pdf", "original", READERS, 200,
+          doc("/api/documents/{reg_no}/stamped.pdf", "pdf")),
     # 登记簿
     Route("GET", "/register", "register", REGISTER, 200, fixed("/register")),
     Route("GET", "/api/log", "register", REGISTER, 200, fixed("/api/log")),
