@@ -53,3 +53,168 @@ def test_allowed_actions_follow_the_table(db_settings):
     assert handling.allowed_actions(reading, LEADER) == ("instruct", "deadline")
     assert handling.allowed_actions(None, CLERK) == ()
     assert set(handling.RULES) == set(HANDLING_ACTIONS)
+
+
+# ----------------------------------------------------------------------------- the state machine
+
+from datetime import date  # noqa: E402
+
+from sqlalchemy import text  # noqa: E402
+
+from core.errors import HandlingConflict, HandlingRefused, InvalidValue  # noqa: E402
+from registry import users  # noqa: E402
+from registry.handling_actions import act  # noqa: E402
+
+PASSWORD = "mima-2026-handling"
+# Who acts, by the part they play; each an account with these roles.
+ACTORS = {"clerk": ("wen.shu", "clerk"), "leader": ("ling.dao", "leader"), "lead": ("cheng.ban", "handler"),
+          "assist": ("xie.ban", "handler"), "other": ("pang.ren", "handler"), "auditor": ("shen.ji", "auditor"),
+          "reader1": ("yue.yi", "handler"), "reader2": ("yue.er", "handler")}
+STATES = ("待拟办", "待批示", "承办中", "已办结", "已退回", "待传阅", "传阅中", "已阅毕", "待回复")
+# The table docs/handling.md prints, written out again here: from which states each action may
+# be taken, by whom (per state where it differs), and the state it leads to.
+FROM = {"propose": {"待拟办", "已退回"}, "instruct": {"待批示", "待传阅", "传阅中", "已阅毕"}, "progress": {"承办中"},
+        "finish": {"承办中", "待回复"}, "return": {"待批示", "承办中"}, "transfer": {"承办中"},
+        "urge": {"待批示", "承办中", "传阅中"}, "circulate": {"待传阅", "传阅中"}, "read": {"传阅中"},
+        "deadline": set(STATES) - {"已办结", "已阅毕"}}
+WHO = {"propose": {"clerk"}, "instruct": {"leader"}, "progress": {"lead", "assist"}, "finish": {"lead", "clerk"},
+       "return": {"lead"}, "transfer": {"lead", "leader", "clerk"}, "urge": {"clerk"}, "circulate": {"clerk"},
+       "read": {"reader1"}, "deadline": {"clerk", "leader"}}
+WHO_IN = {("finish", "待回复"): {"clerk"}, ("return", "待批示"): {"leader"}}
+TO = {"propose": "待批示", "instruct": "承办中", "finish": "已办结", "return": "已退回", "circulate": "传阅中"}
+OPINION = {"propose": "拟办意见", "instruct": "领导批示", "progress": "承办意见", "finish": "办理结果",
+           "return": "退回理由", "transfer": "转办说明", "urge": "催办", "read": "传阅意见"}
+DEADLINE = date(2026, 12, 31)
+
+
+def account(part: str) -> Account:
+    name, role = ACTORS[part]
+    return Account(name, None, (role,), None, False)
+
+
+def name(part: str) -> str:
+    return ACTORS[part][0]
+
+
+def arguments(action: str) -> dict:
+    """What a form sends for each action, valid whatever the state."""
+    given = {"text": f"{action} 的意见"}
+    if action == "instruct":
+        given.update(assignees=[name("lead")], assist=[name("assist")], deadline=DEADLINE)
+    elif action == "transfer":
+        given.update(assignees=[name("other")])
+    elif action == "circulate":
+        given.update(readers=[name("reader1"), name("reader2"), name("other")], ordered=True)
+    elif action == "deadline":
+        given.update(deadline=date(2027, 1, 15))
+    return given
+
+
+class Office:
+    def __init__(self, settings):
+        self.settings = settings
+        self.engine = open_registry(settings)
+        self.n = 0
+        for part, (user, role) in ACTORS.items():
+            users.add_user(self.engine, user, roles=[role], password=PASSWORD, actor="系统")
+
+    def act(self, reg_no: str, action: str, part: str, **given):
+        return act(self.engine, reg_no, action, account(part), **{**arguments(action), **given})
+
+    def record_in(self, state: str) -> str:
+        """A new record whose handling is in ``state``."""
+        self.n += 1
+        if state == "待回复":
+            return _register(self.engine, self.settings, self.n, direction="发文", doc_type="请示")
+        if state in ("待传阅", "传阅中", "已阅毕"):
+            reg_no = _register(self.engine, self.settings, self.n, route="阅件")
+            if state != "待传阅":
+                readers = [name("reader1"), name("reader2")] if state == "传阅中" else [name("reader1")]
+                self.act(reg_no, "circulate", "clerk", readers=readers, ordered=True)
+            if state == "已阅毕":
+                self.act(reg_no, "read", "reader1")
+            return reg_no
+        reg_no = _register(self.engine, self.settings, self.n, route="办件")
+        if state != "待拟办":
+            self.act(reg_no, "propose", "clerk", assignees=[name("leader")])  # sent to this leader
+        if state == "已退回":
+            self.act(reg_no, "return", "leader")
+        if state in ("承办中", "已办结"):
+            self.act(reg_no, "instruct", "leader")
+        if state == "已办结":
+            self.act(reg_no, "finish", "lead")
+        return reg_no
+
+    def snapshot(self) -> tuple:
+        with self.engine.connect() as connection:
+            return tuple(tuple(connection.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all())
+                         for table in ("chain_head", "audit_events", "handlings", "handling_opinions",
+                                       "handling_readers", "handling_urges"))
+
+    def events(self) -> list:
+        with self.engine.connect() as connection:
+            return connection.execute(text("SELECT actor, action, record, details FROM audit_events ORDER BY seq")).all()
+
+
+@pytest.fixture
+def office(db_settings):
+    return Office(db_settings)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_action_by_every_role_from_this_state(office, state):
+    import json
+
+    shared = office.record_in(state)
+    assert handling.get_handling(office.engine, shared).state == state
+    wrong = []
+    for action in HANDLING_ACTIONS:
+        for part in ACTORS:
+            allowed_by = WHO_IN.get((action, state), WHO[action])
+            if state not in FROM[action]:
+                expected = HandlingConflict
+            elif part not in allowed_by:
+                expected = HandlingRefused
+            else:
+                expected = None
+            where = f"{action} by {part} in {state}"
+            offered = action in handling.allowed_actions(handling.get_handling(office.engine, shared), account(part))
+            if offered != (expected is None):
+                wrong.append(f"{where}: allowed_actions says {offered}")
+            if expected is not None:
+                before = office.snapshot()
+                try:
+                    office.act(shared, action, part)
+                    wrong.append(f"{where}: not refused")
+                except (HandlingConflict, HandlingRefused) as error:
+                    if type(error) is not expected:
+                        wrong.append(f"{where}: {type(error).__name__}, expected {expected.__name__}")
+                    if office.snapshot() != before:
+                        wrong.append(f"{where}: refused but something changed")
+                continue
+            reg_no = office.record_in(state)
+            before = handling.get_handling(office.engine, reg_no)
+            events_before = len(office.events())
+            after = office.act(reg_no, action, part)
+            events = office.events()[events_before:]
+            if len(events) != 1:
+                wrong.append(f"{where}: {len(events)} audit events")
+                continue
+            actor, event_action, record, details = events[0]
+            details = json.loads(details)
+            if (actor, event_action, record) != (name(part), "handled", reg_no):
+                wrong.append(f"{where}: event {(actor, event_action, record)}")
+            expected_state = TO.get(action, state)
+            if action == "finish":
+                expected_state = "已办结"
+            if (after.state, details["from"], details["to"], details["action"]) != \
+                    (expected_state, state, expected_state, action):
+                wrong.append(f"{where}: went to {after.state}, event {details}")
+            if action in OPINION:
+                newest = after.opinions[-1] if after.opinions else None
+                if len(after.opinions) != len(before.opinions) + 1 or \
+                        (newest.kind, newest.user) != (OPINION[action], name(part)):
+                    wrong.append(f"{where}: opinions {after.opinions}")
+            if after.to_json() == before.to_json():
+                wrong.append(f"{where}: nothing changed")
+    assert not wrong, "\n".join(wrong)
