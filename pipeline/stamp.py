@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from core.errors import InvalidValue
 from core.settings import Settings
-from core.vocab import INCOMING
+from core.vocab import INCOMING, is_secret
 from extractors import pages
 from extractors.errors import Corrupt, MissingEngine, Unsupported
 from extractors.legacy import CONVERT_TIMEOUT, soffice
@@ -95,7 +95,7 @@ def stamped_pdf(engine: Engine, settings: Settings, reg_no: str, clearance: quer
     page, dpi = first_page(document, settings)
     stamp = stamp_of(document, settings)
     drawn = draw_stamp(page, dpi, stamp)
-    if viewer is not None and document.secrecy:
+    if viewer is not None and is_secret(document.secrecy):
         views.record_viewed(engine, document.reg_no, viewer, {
             "what": "stamped", "file_name": document.file_name, "sha256": document.sha256, "via": "web"})
     return Stamped(file_name=f"收文章-{document.reg_no}.pdf",
