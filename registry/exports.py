@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from core.errors import InvalidValue
 from core.settings import Settings
 from registry.audit import as_utc
+from registry.handling import summary
 from registry.models import Document
 
 # The JSON field names are a contract (README, "JSON output"); the Chinese headings are the
@@ -28,7 +29,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("secrecy", "密级"), ("urgency", "紧急程度"), ("route", "阅办"), ("deadline", "办理时限"),
     ("department", "承办部门"), ("archive_code", "档号"), ("retention", "保管期限"),
     ("status", "状态"), ("warnings", "提示"),
+    ("handling_state", "办理状态"), ("lead", "主办"), ("closed_on", "办结日期"),
 )
+# The columns that come from the record's 办理 (docs/handling.md), not from the record itself.
+HANDLING_FIELDS = ("handling_state", "lead", "closed_on")
 # Understanding results kept in Document.details that `show` returns too.
 # name -> the value when a record has none
 DETAIL_FIELDS: dict[str, Any] = {"why_route": [], "references": [], "checks": [],
@@ -37,7 +41,11 @@ DETAIL_FIELDS: dict[str, Any] = {"why_route": [], "references": [], "checks": []
 
 def record_json(document: Document, settings: Settings, *, with_text: bool = False) -> dict[str, Any]:
     record: dict[str, Any] = {}
+    handling = _handling_fields(document, settings)
     for name, _ in FIELDS:
+        if name in HANDLING_FIELDS:
+            record[name] = handling[name]
+            continue
         value = getattr(document, name)
         if name == "registered_at":
             value = as_utc(value).astimezone(settings.zone).isoformat(timespec="seconds")
@@ -53,6 +61,16 @@ def record_json(document: Document, settings: Settings, *, with_text: bool = Fal
         # has no constraint, so a row written outside understand/correct may hold such a word.
         record["text"] = None if document.secrecy else document.text
     return record
+
+
+def _handling_fields(document: Document, settings: Settings) -> dict[str, Any]:
+    """办理状态, 主办, 办结日期: from the summary ``registry.queries`` attached when it read the row
+    (with its handling row LEFT JOINed), else the implicit state of a record without one."""
+    found = getattr(document, "handling_summary", None)
+    if found is None:
+        found = summary(document, None, None, None, None)
+    closed = as_utc(found.closed_at).astimezone(settings.zone).date().isoformat() if found.closed_at else None
+    return {"handling_state": found.state, "lead": list(found.lead), "closed_on": closed}
 
 
 def _cell(value: Any) -> Any:

@@ -14,14 +14,15 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
 from types import EllipsisType
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidValue, NotFound
 from core.numbers import canonical_brackets
 from core.settings import Settings
 from core.vocab import CLEARANCES, DIRECTIONS, DOC_TYPE_VALUES, NOT_SECRET, ROUTES, visible_to
-from registry.models import Document
+from registry.handling import summary
+from registry.models import Document, HandlingRow
 from registry.numbering import gaps
 
 # The ``clearance`` meaning "no restriction" (the CLI). ``...``, so that it is the very object
@@ -67,10 +68,10 @@ class LogFilter:
 def get(engine: Engine, reg_no: str) -> Document:
     """The record with this 登记号, typed with any brackets."""
     with Session(engine, expire_on_commit=False) as session:
-        document = session.scalar(select(Document).where(Document.reg_no.in_(spellings(reg_no))))
-    if document is None:
+        found = session.execute(with_handling(select(Document)).where(Document.reg_no.in_(spellings(reg_no)))).first()
+    if found is None:
         raise _not_found(reg_no)
-    return document
+    return _summed(*found)
 
 
 def get_visible(engine: Engine, reg_no: str, clearance: Clearance) -> Document:
@@ -149,6 +150,22 @@ def is_masked(document: Document) -> bool:
     return document.id is None and document.details == {"masked": True} and document.title == MASKED_TITLE
 
 
+# The log's 办理状态, 主办 and 办结日期: the record's own handling row (item 0), LEFT JOINed.
+_HANDLING_COLUMNS = (HandlingRow.state, HandlingRow.lead, HandlingRow.lead_department, HandlingRow.closed_at)
+
+
+def with_handling(query: Select) -> Select:
+    """``query`` over ``Document`` with the columns of its handling row (None where it has none)."""
+    return query.add_columns(*_HANDLING_COLUMNS).outerjoin(
+        HandlingRow, and_(HandlingRow.reg_no == Document.reg_no, HandlingRow.item == 0))
+
+
+def _summed(document: Document, state, lead, lead_department, closed_at) -> Document:  # noqa: ANN001
+    """The document with its handling's summary attached (``exports.record_json`` reads it)."""
+    document.handling_summary = summary(document, state, lead, lead_department, closed_at)
+    return document
+
+
 def apply_filters(query: Select, settings: Settings, filters: LogFilter) -> Select:
     """``query`` (over ``Document``) narrowed to the log's filters."""
     zone = settings.zone
@@ -183,11 +200,11 @@ def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 100
 
     ``clearance``: leave out the records above it, or with ``mask`` (an auditor's register)
     yield them as ``masked`` copies, so the numbers run on without a gap."""
-    query = _visible(apply_filters(select(Document), settings, filters), clearance, mask)
+    query = _visible(apply_filters(with_handling(select(Document)), settings, filters), clearance, mask)
     query = query.order_by(Document.registered_at, Document.id)
     with Session(engine) as session:
-        for document in session.scalars(query.execution_options(yield_per=batch)):
-            yield _shown(document, clearance, mask)
+        for found in session.execute(query.execution_options(yield_per=batch)):
+            yield _shown(_summed(*found), clearance, mask)
 
 
 def count_log(engine: Engine, settings: Settings, filters: LogFilter, *, clearance: Clearance = UNRESTRICTED,
@@ -216,12 +233,12 @@ def log_page(engine: Engine, settings: Settings, filters: LogFilter, *, clearanc
         raise InvalidValue(f"每页条数应在 1 到 {MAX_PAGE} 之间，收到 {limit!r}", fix=f"Pass 1 <= limit <= {MAX_PAGE}.")
     order = ((Document.registered_at.desc(), Document.id.desc()) if newest_first
              else (Document.registered_at, Document.id))
-    rows_query = _visible(apply_filters(select(Document), settings, filters), clearance, mask)
+    rows_query = _visible(apply_filters(with_handling(select(Document)), settings, filters), clearance, mask)
     total_query = _visible(apply_filters(select(func.count()).select_from(Document), settings, filters), clearance,
                            mask)
     with Session(engine, expire_on_commit=False) as session, session.begin():
         total = session.scalar(total_query)
-        rows = list(session.scalars(rows_query.order_by(*order).offset(offset).limit(limit)))
+        rows = [_summed(*found) for found in session.execute(rows_query.order_by(*order).offset(offset).limit(limit))]
     # The session is closed: the rows are detached, nothing a caller does to them is flushed.
     return LogPage(rows=tuple(_shown(row, clearance, mask) for row in rows), total=total, offset=offset,
                    limit=limit)

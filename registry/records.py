@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from core.errors import InvalidValue
 from core.settings import Settings
 from core.vocab import INCOMING, OUTGOING, ClaimState, RecordStatus
-from registry import audit, filing, identity, ledger, numbering, queries
+from registry import audit, filing, handling_close, identity, ledger, numbering, queries
 from registry.audit import Action
 from registry.identity import SAME_DOCUMENT, SAME_FILE
 from registry.ledger import Closing
@@ -100,6 +100,7 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
                        document=document)
         filing.file_document(txn, settings, document)
         filing.link_replies(txn, document)
+        handling_close.close_answered(txn, document)  # the 请示 or 函 it answers is 办结 (docs/handling.md)
         txn.insert(document)
         _close_claim(txn, claim, Closing(ClaimState.DONE, reg_no=number.reg_no))
         return Registration(reg_no=number.reg_no, allocated=bool(document.details.get("number_allocated")))

@@ -22,7 +22,7 @@ TEST_USER = "ceshi"  # the clerk the tests' commands act as
 TEST_PASSWORD = "ceshi-mima-2026"
 
 _GLOBAL_OPTIONS = {"--data", "--config", "--user"}  # each takes a value
-_CHANGING = {"ingest", "correct", "void", "retry", "discard"}
+_CHANGING = {"ingest", "correct", "void", "retry", "discard", "handle", "supervise", "tasks"}
 _CHANGING_SUB = {"audit": {"repair-triggers"}, "user": {"add", "passwd", "disable", "token"}}
 _made: set[tuple[str, str, str]] = set()  # (data dir, database URL, config file) with TEST_USER made
 
