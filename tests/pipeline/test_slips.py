@@ -19,6 +19,7 @@ from docx.document import Document as DocxDocument
 from core.errors import InvalidValue, NotFound
 from core.settings import Settings, load_settings
 from core.vocab import INCOMING, OUTGOING, SYSTEM_ACTOR, Status
+from pipeline.handling import act
 from pipeline.ingest import Context, ingest_file
 from pipeline.slips import READER_ROWS, SHIPPED, make_slip, slip_docx, slip_record
 from registry import queries, users
@@ -29,6 +30,7 @@ from tests.pipeline.test_secret_withheld import REPORT_BODY, REPORT_HEAD, REPORT
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 NAMES = {"clerk": "李文书", "leader": "赵院长", "handler": "钱承办", "reader": "孙阅文"}
+ROLES = {"clerk": "clerk", "leader": "leader", "handler": "handler", "reader": "handler"}
 BULLETIN = """东湖大学文件
 东大发〔2026〕40号
 关于表彰2026年度优秀教师的决定
@@ -36,6 +38,14 @@ BULLETIN = """东湖大学文件
 经研究，决定表彰张三等10名同志为优秀教师。
 东湖大学
 2026年11月20日
+"""
+LETTER = """东湖大学教务处
+关于报送2027年春季学期课程安排的通知
+各学院：
+请于12月20日前报送2027年春季学期课程安排表。
+附件：课程安排表
+东湖大学教务处
+2026年12月1日
 """
 OUR_REQUEST = """东湖大学化学化工学院
 化学院〔2026〕15号
@@ -72,7 +82,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
         folder.mkdir(parents=True, exist_ok=True)
     engine = open_registry(settings)
     for name, display in NAMES.items():
-        users.add_user(engine, name, roles=["clerk"], password="wenshu-ceshi-2026", actor=SYSTEM_ACTOR,
+        users.add_user(engine, name, roles=[ROLES[name]], password="wenshu-ceshi-2026", actor=SYSTEM_ACTOR,
                        display_name=display)
     made = Office(settings, engine)
     work = root / "work"
@@ -193,6 +203,43 @@ def test_recorded_opinions_fill_their_cells_each_with_who_and_when(office: Offic
     assert beside(slip, "办理时限") == "2026年12月9日"       # the handling's 时限 over the record's
     assert beside(slip, "办理状态") == "已办结"
     assert beside(slip, "备注") == "催办：请抓紧报送（李文书，2026年12月7日）"   # 23:30 UTC is the next day here
+
+
+def test_opinions_recorded_by_real_handling_actions_fill_the_slip(office: Office, tmp_path: Path):
+    """拟办 → 批示 (主办, 协办, 时限) → 承办意见 → 办结, each by its user, then the slip."""
+    path = tmp_path / "letter.txt"
+    path.write_text(LETTER, encoding="utf-8")
+    reg_no = register(office, path)
+    engine, settings = office.engine, office.settings
+    assert queries.get(engine, reg_no).route == "办件"
+    act(engine, settings, reg_no, "propose", "clerk", text="拟请赵院长阅示，由教学办办理。")
+    act(engine, settings, reg_no, "instruct", "leader", text="请钱承办牵头办理，孙阅文协助。",
+        assignees=["handler"], assist=["reader"], deadline="2026-12-18")
+    act(engine, settings, reg_no, "progress", "reader", text="已收集各系课程安排。")
+    act(engine, settings, reg_no, "finish", "handler", text="已报送教务处。")
+    today = settings.today()
+    said = f"{today.year}年{today.month}月{today.day}日"
+    slip = open_docx(make_slip(engine, settings, reg_no).content)
+    assert beside(slip, "拟办意见") == f"拟请赵院长阅示，由教学办办理。\n拟办人：李文书\u3000{said}"
+    assert beside(slip, "领导批示") == f"请钱承办牵头办理，孙阅文协助。\n批示人：赵院长\u3000{said}"
+    assert beside(slip, "承办单位/人").endswith("主办：钱承办；协办：孙阅文")
+    assert beside(slip, "承办意见") == f"已收集各系课程安排。\n承办人：孙阅文\u3000{said}"
+    assert beside(slip, "办理结果") == f"已报送教务处。\n承办人：钱承办\u3000{said}"
+    assert beside(slip, "办理时限") == "2026年12月18日"
+    assert beside(slip, "办结日期") == said and beside(slip, "办理状态") == "已办结"
+
+
+def test_readers_recorded_by_real_circulation_fill_the_yuewen_rows(office: Office, tmp_path: Path):
+    path = tmp_path / "bulletin.txt"
+    path.write_text(BULLETIN.replace("40号", "41号").replace("优秀教师", "优秀辅导员"), encoding="utf-8")
+    reg_no = register(office, path)
+    engine, settings = office.engine, office.settings
+    act(engine, settings, reg_no, "circulate", "clerk", readers=["leader", "reader"])
+    act(engine, settings, reg_no, "read", "leader", text="已阅，请各系传达。")
+    today = settings.today()
+    slip = open_docx(make_slip(engine, settings, reg_no).content)
+    assert reader_rows(slip) == [["赵院长", f"{today.year}年{today.month}月{today.day}日", "已阅，请各系传达。"],
+                                 ["孙阅文", "", ""]] + [["", "", ""]] * (READER_ROWS - 2)
 
 
 def test_text_that_looks_like_markup_is_printed_as_written(office: Office):

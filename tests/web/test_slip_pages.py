@@ -16,7 +16,7 @@ from core.vocab import OUTGOING
 from registry import queries, views
 from registry.audit import Action
 from tests.pipeline.test_secret_withheld import REPORT_BODY, REPORT_HEAD, REPORT_TAIL, body_runs, leaks
-from tests.pipeline.test_slips import OUR_REQUEST, all_text, beside
+from tests.pipeline.test_slips import LETTER, OUR_REQUEST, all_text, beside
 from tests.web.conftest import SECRET_CLERK, SECRET_TITLE
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -131,3 +131,26 @@ def test_a_fawen_has_no_slip_and_no_stamp(office):
     answer = client.get(api_url(reg_no, "slip.docx"))
     assert answer.status_code == 400 and answer.json()["error"] == "InvalidValue"
     assert client.get(api_url(reg_no, "stamped.pdf")).status_code == 400
+
+
+def test_the_downloaded_slip_holds_the_opinions_recorded_and_the_page_shows_them(office):
+    """Issue 16's acceptance: 拟办 → 批示 → 办结 recorded, then the 文书处理单 downloaded from the web
+    and opened with python-docx holds each opinion in its cell."""
+    from pipeline.handling import act
+
+    reg_no = office.register_text("课程安排通知.txt", LETTER)
+    engine, settings = office.engine, office.settings
+    act(engine, settings, reg_no, "propose", "clerk", text="拟请赵院长阅示。")
+    act(engine, settings, reg_no, "instruct", "leader", text="请钱承办办理。", assignees=["handler"])
+    act(engine, settings, reg_no, "finish", "handler", text="已按时报送。")
+    today = settings.today()
+    said = f"{today.year}年{today.month}月{today.day}日"
+    slip = docx.Document(BytesIO(office.shared_client("handler").get(api_url(reg_no, "slip.docx")).content))
+    assert beside(slip, "拟办意见") == f"拟请赵院长阅示。\n拟办人：李文书\u3000{said}"
+    assert beside(slip, "领导批示") == f"请钱承办办理。\n批示人：赵院长\u3000{said}"
+    assert beside(slip, "办理结果") == f"已按时报送。\n承办人：钱承办\u3000{said}"
+    assert beside(slip, "办结日期") == said
+    page = html.unescape(office.shared_client("leader").get(slip_url(reg_no)).text)
+    for line in ("拟请赵院长阅示。", f"拟办人：李文书\u3000{said}", f"批示人：赵院长\u3000{said}",
+                 f"承办人：钱承办\u3000{said}", "主办：钱承办"):
+        assert line in page
