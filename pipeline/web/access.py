@@ -37,6 +37,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "discard": frozenset({"clerk"}),                     # 删除 a quarantined file, with a reason
     "upload": frozenset({"clerk", "scanner"}),           # 上传 into 收文/发文
     "users": frozenset({"admin"}),                       # 用户 management
+    # 办理 (issue 16): every role that acts on some transition (文书 拟办/催办/传阅, 领导 批示, 承办人
+    # 承办/办结); the registry checks each transition's state, role and user itself
+    "handle": frozenset({"clerk", "leader", "handler"}),
+    "tasks": frozenset({"clerk", "leader", "handler"}),  # 我的待办: those who are given 办理 steps to do
 }
 
 ACTION_NAMES: dict[str, str] = {
@@ -44,6 +48,7 @@ ACTION_NAMES: dict[str, str] = {
     "void": "作废", "register": "登记簿", "export": "导出", "audit": "审计日志", "verify": "校验审计链",
     "export_audit": "导出审计日志",
     "quarantine": "隔离区", "retry": "重新处理", "discard": "删除隔离文件", "upload": "上传", "users": "用户管理",
+    "handle": "办理", "tasks": "我的待办",
 }
 
 # Auditors see 涉密 rows of the register masked instead of left out: numbering has no

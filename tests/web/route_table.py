@@ -36,6 +36,7 @@ QUARANTINE = frozenset({"clerk", "scanner", "admin"})               # 隔离区 
 FEEDERS = frozenset({"clerk", "scanner"})                           # 上传, 重新处理
 CLERKS = frozenset({"clerk"})                                       # 更正, 作废, 删除
 ADMINS = frozenset({"admin"})                                       # 用户
+HANDLING = frozenset({"clerk", "leader", "handler"})                # 办理 steps, 我的待办
 
 _serial = itertools.count(1)
 
@@ -167,6 +168,28 @@ def _add_user(office: Office, may: bool) -> Call:
                                     "clearance": "", "password": "xinren-mima-2026"}})
 
 
+def _in_hand(office: Office) -> str:
+    """A new 收文 办件 already 承办中 with the 承办人 as 主办: a 转办 is open to the clerk, the leader
+    and that 承办人 alike (the registry checks each step's state and user itself)."""
+    from pipeline.handling import act
+
+    n = next(_serial)
+    reg_no = office.register_text(f"办件{n}.txt", f"关于报送第{n}次测试材料的通知\n各部门：\n请于2026年12月30日前报送测试材料。\n"
+                                                 "东湖大学教务处\n2026年12月1日\n")
+    act(office.engine, office.settings, reg_no, "propose", "clerk", text="拟请领导批示")
+    act(office.engine, office.settings, reg_no, "instruct", "leader", text="请承办人办理", assignees=["handler"])
+    return reg_no
+
+
+def _handle(api: bool) -> Build:
+    def build(office: Office, may: bool) -> Call:
+        reg_no = quote(_in_hand(office) if may else office.records["notice"], safe="")
+        step = {"action": "transfer", "assignees": ["clerk"], "text": "改由文书办理"}
+        return Call(f"/api/documents/{reg_no}/handling", {"json": step}) if api else \
+            Call(f"/documents/{reg_no}/handling", {"data": step})
+    return build
+
+
 SEARCH = {"q": "期末考试"}
 
 TABLE: tuple[Route, ...] = (
@@ -218,6 +241,10 @@ TABLE: tuple[Route, ...] = (
     Route("POST", "/api/upload", "upload", FEEDERS, 201, _upload(api=True)),
     Route("GET", "/upload/status/{sha256}", "upload", FEEDERS, 200, _upload_status(api=False)),
     Route("GET", "/api/upload/{sha256}", "upload", FEEDERS, 200, _upload_status(api=True)),
+    # 办理 (issue 16): reading a record's handling is reading the record
+    Route("POST", "/documents/{reg_no}/handling", "handle", HANDLING, 303, _handle(api=False)),
+    Route("GET", "/api/documents/{reg_no}/handling", "document", READERS, 200, doc("/api/documents/{reg_no}/handling")),
+    Route("POST", "/api/documents/{reg_no}/handling", "handle", HANDLING, 200, _handle(api=True)),
     # 用户
     Route("GET", "/users", "users", ADMINS, 200, fixed("/users")),
     Route("GET", "/api/users", "users", ADMINS, 200, fixed("/api/users")),
