@@ -1,5 +1,6 @@
-"""The 工作台 (home page) in one reading: today's 收文 and 发文, the 办件 due soon and overdue,
-the quarantine count, whether a watcher is taking files, and the audit chain's head.
+"""The 工作台 (home page) in one reading: today's 收文 and 发文, my 待办 (办理, issue 16), the 办件
+due soon and overdue, the quarantine count, whether a watcher is taking files, and the audit
+chain's head.
 
 Each part is read only when the page will show it (the caller says which, by the viewer's
 roles); counts and lists respect the viewer's clearance. The chain's status is the cheap check
@@ -14,12 +15,13 @@ from datetime import date, datetime
 from sqlalchemy import Engine
 
 from core.settings import Settings
-from pipeline import quarantined
+from pipeline import handling_view, quarantined
 from registry import dashboard, heartbeat
 from registry.audit import utc_now
 from registry.chainhead import HeadStatus, head_status
 from registry.dashboard import DueItems
 from registry.queries import Clearance
+from registry.users import Account
 
 DUE_WITHIN_DAYS = 3
 # A watcher that has not beaten for three beats is not taking files.
@@ -45,6 +47,18 @@ class WatcherState:
 
 
 @dataclass(frozen=True)
+class MyTasks:
+    """我的待办 on the 工作台: how many open items are mine, and the overdue ones."""
+
+    open: int
+    overdue: tuple                         # pipeline.handling.Task, longest overdue first
+    names: dict[str, str]
+
+    def who(self, name: str | None) -> str:
+        return self.names.get(name, name) if name else ""
+
+
+@dataclass(frozen=True)
 class Overview:
     today: date
     watcher: WatcherState
@@ -52,6 +66,7 @@ class Overview:
     due: DueItems | None = None
     quarantined: int | None = None
     chain: HeadStatus | None = None
+    tasks: MyTasks | None = None
 
 
 def watcher_state(engine: Engine) -> WatcherState:
@@ -65,11 +80,17 @@ def watcher_state(engine: Engine) -> WatcherState:
 
 
 def overview(settings: Settings, engine: Engine, *, clearance: Clearance, counts: bool = False, due: bool = False,
-             quarantine: bool = False, chain: bool = False) -> Overview:
+             quarantine: bool = False, chain: bool = False, tasks_of: Account | None = None) -> Overview:
     today = settings.today()
     return Overview(
         today=today, watcher=watcher_state(engine),
         counts=dashboard.day_counts(engine, settings, today, clearance) if counts else None,
         due=dashboard.due_items(engine, settings, today, DUE_WITHIN_DAYS, clearance) if due else None,
         quarantined=quarantined.count(settings) if quarantine else None,
-        chain=head_status(engine) if chain else None)
+        chain=head_status(engine) if chain else None,
+        tasks=my_tasks(engine, settings, tasks_of) if tasks_of else None)
+
+
+def my_tasks(engine: Engine, settings: Settings, account: Account) -> MyTasks:
+    mine = handling_view.listing(engine, settings, account)
+    return MyTasks(open=len(mine.tasks), overdue=mine.overdue, names=mine.names)

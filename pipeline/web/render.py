@@ -20,7 +20,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 # The navigation bar: (action, path); a link shows only to roles that may follow it.
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("home", "/"), ("search", "/search"), ("register", "/register"), ("audit", "/audit"),
+    ("home", "/"), ("tasks", "/tasks"), ("search", "/search"), ("register", "/register"), ("audit", "/audit"),
     ("quarantine", "/quarantine"), ("upload", "/upload"), ("users", "/users"),
 )
 

@@ -245,6 +245,8 @@ TABLE: tuple[Route, ...] = (
     Route("POST", "/documents/{reg_no}/handling", "handle", HANDLING, 303, _handle(api=False)),
     Route("GET", "/api/documents/{reg_no}/handling", "document", READERS, 200, doc("/api/documents/{reg_no}/handling")),
     Route("POST", "/api/documents/{reg_no}/handling", "handle", HANDLING, 200, _handle(api=True)),
+    Route("GET", "/tasks", "tasks", HANDLING, 200, fixed("/tasks")),
+    Route("GET", "/api/tasks", "tasks", HANDLING, 200, fixed("/api/tasks", params={"mine": "1"})),
     # 用户
     Route("GET", "/users", "users", ADMINS, 200, fixed("/users")),
     Route("GET", "/api/users", "users", ADMINS, 200, fixed("/api/users")),
