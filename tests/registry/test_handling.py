@@ -218,3 +218,127 @@ def test_every_action_by_every_role_from_this_state(office, state):
             if after.to_json() == before.to_json():
                 wrong.append(f"{where}: nothing changed")
     assert not wrong, "\n".join(wrong)
+
+
+# ----------------------------------------------------------------------------- the details of each step
+
+def test_a_routine_type_skips_the_instruction(office):
+    reg_no = _register(office.engine, office.settings, 100, route="办件", doc_type="函")
+    done = act(office.engine, reg_no, "propose", account("clerk"), text="请程办直接办理",
+               assignees=[name("lead")], skip_instruction=("函",))
+    assert (done.state, done.lead, done.holder) == ("承办中", (name("lead"),), name("lead"))
+    with pytest.raises(InvalidValue):  # skipping the 批示, the 拟办 must name the 主办
+        act(office.engine, office.record_in("待拟办"), "propose", account("clerk"), text="x",
+            skip_instruction=("函", "通知", "其他", None))
+
+
+def test_a_proposal_goes_to_a_leader_only(office):
+    reg_no = office.record_in("待拟办")
+    before = office.snapshot()
+    with pytest.raises(InvalidValue, match="不是领导"):
+        act(office.engine, reg_no, "propose", account("clerk"), text="x", assignees=[name("lead")])
+    with pytest.raises(InvalidValue, match="不是登记过的用户"):
+        act(office.engine, reg_no, "propose", account("clerk"), text="x", assignees=["nobody"])
+    with pytest.raises(InvalidValue, match="不能为空"):
+        act(office.engine, reg_no, "propose", account("clerk"), text="  ")
+    with pytest.raises(InvalidValue, match="无效"):
+        act(office.engine, reg_no, "approve", account("clerk"), text="x")
+    assert office.snapshot() == before
+
+
+def test_instruction_names_lead_assist_and_deadline_and_transfer_moves_the_lead(office):
+    reg_no = office.record_in("承办中")
+    shown = handling.get_handling(office.engine, reg_no)
+    assert (shown.lead, shown.assist, shown.deadline, shown.holder) == (
+        (name("lead"),), (name("assist"),), DEADLINE, name("lead"))
+    moved = office.act(reg_no, "transfer", "leader")
+    assert (moved.lead, moved.assist, moved.holder) == ((name("other"),), (name("assist"),), name("other"))
+    assert moved.opinions[-1].kind == "转办说明"
+    with pytest.raises(HandlingRefused):  # the former 主办 holds it no more
+        office.act(reg_no, "finish", "lead")
+    assert office.act(reg_no, "finish", "other").closed_by == name("other")
+
+
+def test_a_leader_turns_a_reading_document_into_an_action_item(office):
+    reg_no = office.record_in("传阅中")
+    done = office.act(reg_no, "instruct", "leader")
+    assert (done.route, done.state, done.lead) == ("办件", "承办中", (name("lead"),))
+    assert [reader.user for reader in done.readers] == [name("reader1"), name("reader2")]
+
+
+def test_circulating_again_keeps_who_has_read_and_may_reorder(office):
+    reg_no = office.record_in("传阅中")
+    office.act(reg_no, "read", "reader1", text="同意")
+    again = office.act(reg_no, "circulate", "clerk", readers=[name("other"), name("reader2")], ordered=False)
+    assert [(r.user, r.position, r.comment) for r in again.readers] == [
+        (name("reader1"), 1, "同意"), (name("other"), 2, None), (name("reader2"), 3, None)]
+    assert again.holder is None and again.unread == (name("other"), name("reader2"))
+    office.act(reg_no, "read", "reader2")  # all at once: anyone unread may read
+    done = office.act(reg_no, "read", "other")
+    assert (done.state, done.closed_by) == ("已阅毕", name("other"))
+    other = office.record_in("传阅中")
+    office.act(other, "read", "reader1")
+    with pytest.raises(InvalidValue, match="都已阅过"):
+        office.act(other, "circulate", "clerk", readers=[name("reader1")])
+
+
+def test_urging_records_whom_and_when(office):
+    reg_no = office.record_in("承办中")
+    urged = office.act(reg_no, "urge", "clerk", text="请本周办结")
+    assert [(u.by, u.to, u.note) for u in urged.urges] == [(name("clerk"), name("lead"), "请本周办结")]
+    assert urged.opinions[-1].text == f"催办 {name('lead')}：请本周办结"
+    both = office.act(reg_no, "urge", "clerk", text="", assignees=[name("lead"), name("assist")])
+    assert [u.to for u in both.urges][1:] == [name("lead"), name("assist")]
+
+
+def test_a_voided_record_and_a_missing_item_are_conflicts(office):
+    from registry.corrections import void
+
+    reg_no = office.record_in("承办中")
+    void(office.engine, reg_no, "重复登记", "系统")
+    shown = handling.get_handling(office.engine, reg_no)
+    assert shown.voided and handling.allowed_actions(shown, account("lead")) == ()
+    with pytest.raises(HandlingConflict, match="作废"):
+        office.act(reg_no, "finish", "lead")
+    untouched = office.record_in("待拟办")
+    void(office.engine, untouched, "误登", "系统")
+    assert handling.get_handling(office.engine, untouched) is None
+    with pytest.raises(HandlingConflict):
+        office.act(office.record_in("待拟办"), "finish", "clerk", item=3)
+
+
+def test_a_disabled_user_may_do_nothing(office):
+    reg_no = office.record_in("待拟办")
+    gone = Account(name("clerk"), None, ("clerk",), None, True)
+    assert handling.allowed_actions(handling.get_handling(office.engine, reg_no), gone) == ()
+    with pytest.raises(HandlingRefused):
+        act(office.engine, reg_no, "propose", gone, text="x")
+
+
+def test_opinions_and_urges_are_append_only(office):
+    from sqlalchemy.exc import DBAPIError
+
+    reg_no = office.record_in("承办中")
+    office.act(reg_no, "urge", "clerk")
+    for statement in ("UPDATE handling_opinions SET text = 'x'", "DELETE FROM handling_opinions",
+                      "UPDATE handling_urges SET note = 'x'", "DELETE FROM handling_urges"):
+        with pytest.raises(DBAPIError), office.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert handling.get_handling(office.engine, reg_no).opinions[0].kind == "拟办意见"
+
+
+def test_the_log_shows_state_lead_and_closing_day(office):
+    from registry import queries
+    from registry.exports import record_json
+
+    finished = office.record_in("已办结")
+    waiting = office.record_in("待拟办")
+    rows = {row["reg_no"]: row for row in (record_json(d, office.settings) for d in
+                                           queries.log(office.engine, office.settings, queries.LogFilter()))}
+    assert (rows[finished]["handling_state"], rows[finished]["lead"]) == ("已办结", [name("lead")])
+    assert rows[finished]["closed_on"] == office.settings.today().isoformat()
+    assert (rows[waiting]["handling_state"], rows[waiting]["lead"], rows[waiting]["closed_on"]) == ("待拟办", [], None)
+    shown = record_json(queries.get(office.engine, finished), office.settings)
+    assert shown["handling_state"] == "已办结"
+    page = queries.log_page(office.engine, office.settings, queries.LogFilter(), clearance=queries.UNRESTRICTED)
+    assert {row.reg_no: row.handling_summary.state for row in page.rows}[finished] == "已办结"
