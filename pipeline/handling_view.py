@@ -1,10 +1,10 @@
-"""办理 as the web pages show and take it (issue 16): the 文件 page's handling panel, a step taken
-from it, and the 我的待办 lists — each within the viewer's clearance, so a record above it is
-``NotFound`` here exactly as on the rest of the web (``registry.queries.get_visible``).
+"""办理 as the web pages show it (issue 16): the 文件 page's handling panel, a 纪要's 督办 proposals
+confirmed from it, and the 我的待办 lists — each within the viewer's clearance, so a record above
+it is ``NotFound`` here exactly as on the rest of the web (``registry.queries.get_visible``).
 
 The state machine itself is ``registry.handling`` (reading, ``allowed_actions``) and
-``pipeline.handling`` (``act``, ``tasks``); this module only gathers what one page needs in one
-call, so the routes stay one call each."""
+``pipeline.handling`` (``act``, which the routes call directly, and ``tasks``); this module only
+gathers what one page needs in one call, so the routes stay one call each."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def panel(engine: Engine, settings: Settings, reg_no: str, account: Account, *, 
     accounts = users.list_users(engine)
     proposed = supervision.proposals(engine, settings, document.reg_no) if document.doc_type in MINUTES else []
     return Panel(
-        reg_no=document.reg_no, doc_type=document.doc_type, direction=document.direction, today=settings.today(), handlings=tuple(found),
+        reg_no=document.reg_no, doc_type=document.doc_type, direction=document.direction, today=settings.today(),
+        handlings=tuple(found),
         allowed={handling.item: allowed_actions(handling, account) for handling in found},
         handlers=_people(accounts, LEAD_ROLES), people=_people(accounts, PEOPLE_ROLES),
         leaders=_people(accounts, LEADER_ROLES),
