@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from core.vocab import ROLES
+from core.vocab import HANDLING_ACTIONS, ROLES
 from pipeline.web.access import ACTION_NAMES
 from pipeline.web.auth import Viewer, settings_of
 
@@ -47,6 +47,7 @@ TEMPLATES.env.filters["local"] = local_time
 TEMPLATES.env.filters["day"] = day
 TEMPLATES.env.globals["role_names"] = ROLES
 TEMPLATES.env.globals["action_names"] = ACTION_NAMES
+TEMPLATES.env.globals["handling_actions"] = HANDLING_ACTIONS
 
 
 def render(request: Request, template: str, viewer: Viewer | None, status_code: int = 200,

@@ -113,6 +113,9 @@ def test_a_banjian_goes_from_proposal_to_result_through_the_page(office, client_
     steps = [(event.actor, event.details["action"]) for event in views.history(office.engine, reg_no)
              if event.action == "handled"]
     assert steps == [("clerk", "propose"), ("leader", "instruct"), ("handler", "progress"), ("handler", "finish")]
+    history = clerk.get(url(reg_no)).text
+    assert "批示：待批示 → 承办中；请钱承办办理，李文书协助；主办 handler；时限 2026-12-28" in history
+    assert "办结：承办中 → 已办结；材料已于12月5日报送教务处" in history
 
 
 def test_a_refused_step_is_409_or_403_in_chinese_and_changes_nothing(office, client_for):
