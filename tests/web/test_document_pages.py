@@ -71,8 +71,10 @@ def test_the_page_shows_every_field_why_route_and_the_text(office):
     assert page.status_code == 200
     record = record_json(queries.get(office.engine, reg_no), office.settings, with_text=True)
     for name, heading in FIELDS:
-        if name not in ("warnings", "registered_at") and record[name] not in (None, ""):
-            assert f"<dt>{heading}</dt>" in page.text and html.escape(str(record[name]), quote=False) in page.text
+        value = record[name]
+        if name not in ("warnings", "registered_at") and value not in (None, "", []):
+            shown = "、".join(value) if isinstance(value, list) else str(value)  # 主办: one or more names
+            assert f"<dt>{heading}</dt>" in page.text and html.escape(shown, quote=False) in page.text
     assert record["why_route"] and all(html.escape(reason, quote=False) in page.text for reason in record["why_route"])
     assert '<pre class="text">' in page.text and "考试安排表" in page.text
     assert [row[1:3] for row in history_rows(page.text)][:3] == [["登记", "clerk"], ["分办", "clerk"], ["归档", "clerk"]]
