@@ -92,19 +92,24 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
 def write_xlsx(records: Iterable[dict[str, Any]], path: Path, title: str = "登记簿") -> int:
     if path.is_dir():
         raise InvalidValue(f"「{path}」是文件夹，--xlsx 需要一个文件名", fix=f"Give a file name, e.g. {path / '登记簿.xlsx'}.")
+    rows = ([_cell(record[name]) for name, _ in FIELDS] for record in records)
+    return write_table_xlsx([heading for _, heading in FIELDS], rows, path, title)
+
+
+def write_table_xlsx(headings: Iterable[str], rows: Iterable[list[Any]], path: Path, title: str) -> int:
+    """One sheet: bold headings, then the rows, streamed (write-only); the rows written."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
-    header_font = Font(bold=True)
-
+    bold = Font(bold=True)
     header = []
-    for _, heading in FIELDS:
+    for heading in headings:
         cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = header_font
+        cell.font = bold
         header.append(cell)
     sheet.append(header)
     count = 0
-    for record in records:
-        sheet.append([_cell(record[name]) for name, _ in FIELDS])
+    for row in rows:
+        sheet.append(row)
         count += 1
     _save(workbook, path)
     return count

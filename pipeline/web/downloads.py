@@ -24,9 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
@@ -35,7 +32,7 @@ from core.settings import Settings
 from registry import auditlog, queries, records
 from registry.audit import canonical_json
 from registry.auditlog import AuditFilter, Entry
-from registry.exports import FIELDS, record_json, write_xlsx
+from registry.exports import FIELDS, record_json, write_table_xlsx, write_xlsx
 from registry.queries import Clearance, LogFilter
 from pipeline.web.auditview import action_name, details_text
 
@@ -102,7 +99,7 @@ def audit_download(engine: Engine, settings: Settings, filters: AuditFilter, kin
     what = f"audit.{kind}"
     if kind == "xlsx":
         with _spool() as path:
-            count = _write_xlsx(AUDIT_HEADINGS, rows(), path, "审计日志")
+            count = write_table_xlsx(AUDIT_HEADINGS, rows(), path, "审计日志")
             records.record_export(engine, what=what, filters=filters.as_dict(), count=count, actor=actor,
                                   destination="web")
             return Download(name, KINDS[kind], count, _file_chunks(path))
@@ -149,24 +146,6 @@ def _csv_chunks(headings: Iterable[str], rows: Iterator[list[Any]], count: int) 
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
-
-
-def _write_xlsx(headings: Iterable[str], rows: Iterable[list[Any]], path: Path, title: str) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    header = []
-    for heading in headings:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in rows:
-        sheet.append(row)
-        count += 1
-    workbook.save(path)
-    return count
 
 
 @contextmanager
