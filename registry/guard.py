@@ -10,7 +10,7 @@ triggers back, audited with who and why.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from core.errors import Tampered
 
@@ -42,13 +42,28 @@ TRIGGERS: dict[str, dict[str, str]] = {
                                "BEGIN SELECT RAISE(ABORT, 'documents are never deleted: void the record instead'); END",
     },
 }
+# 办理 opinions and 催办 rows are append-only too (migration 0008), with the same triggers.
+HANDLING_APPEND_ONLY = ("handling_opinions", "handling_urges")
+for _table in HANDLING_APPEND_ONLY:
+    TRIGGERS["postgresql"][f"{_table}_append_only"] = (
+        f"CREATE TRIGGER {_table}_append_only BEFORE UPDATE OR DELETE ON {_table} "
+        "FOR EACH ROW EXECUTE FUNCTION wenshu_refuse_change()")
+    for _operation in ("update", "delete"):
+        TRIGGERS["sqlite"][f"{_table}_no_{_operation}"] = (
+            f"CREATE TRIGGER {_table}_no_{_operation} BEFORE {_operation.upper()} ON {_table} "
+            f"BEGIN SELECT RAISE(ABORT, '{_table} is append-only: {_operation.upper()} refused'); END")
+GUARDED_TABLES = ("audit_events", "documents", *HANDLING_APPEND_ONLY)
+
+
+def _table_of(trigger: str) -> str:
+    return next(table for table in GUARDED_TABLES if trigger.startswith(table + "_"))
 
 
 def present_triggers(connection: Connection) -> set[str]:
     if connection.dialect.name == "postgresql":
         return set(connection.scalars(text(
             "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
-            "AND tgrelid IN ('audit_events'::regclass, 'documents'::regclass)")))
+            "AND tgrelid::regclass::text IN (" + ", ".join(f"'{table}'" for table in GUARDED_TABLES) + ")")))
     return set(connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
 
 
@@ -61,12 +76,14 @@ def missing_triggers(connection: Connection) -> list[str]:
 def install_triggers(connection: Connection) -> list[str]:
     """Create the triggers that are missing (a disabled PostgreSQL trigger is replaced); the
     names restored."""
-    missing = missing_triggers(connection)
+    # Only on tables that exist: migration 0005 calls this before 0008 made the 办理 tables
+    # (0008 makes their triggers itself).
+    existing = {table for table in GUARDED_TABLES if inspect(connection).has_table(table)}
+    missing = [name for name in missing_triggers(connection) if _table_of(name) in existing]
     if connection.dialect.name == "postgresql" and missing:
         connection.execute(text(_REFUSE_PG))
         for name in missing:
-            table = "documents" if name.startswith("documents") else "audit_events"
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {_table_of(name)}"))
     for name in missing:
         connection.execute(text(TRIGGERS[connection.dialect.name][name]))
     return missing

@@ -366,6 +366,19 @@ def test_dropped_triggers_stop_every_write_until_repaired_with_who_and_why(db_se
     assert _verify(engine) == []
 
 
+def test_a_dropped_trigger_of_the_handling_opinions_stops_writes_and_is_repaired(db_settings):
+    engine = _populate(db_settings)
+    _accounts(db_settings)
+    dropped = "handling_opinions_append_only" if engine.dialect.name == "postgresql" else "handling_opinions_no_update"
+    _sql(engine, f"DROP TRIGGER {dropped}" + (" ON handling_opinions" if engine.dialect.name == "postgresql" else ""))
+    with pytest.raises(Tampered, match="保护触发器"):
+        void(engine, _reg_no(engine, 2), "重复", "clerk")
+    out = _cli(db_settings, "--user", "zhang.zhuren", "audit", "repair-triggers", "--reason", "DBA 误删", code=0).stdout
+    assert dropped in out
+    void(engine, _reg_no(engine, 2), "重复", "clerk")
+    assert _verify(engine) == []
+
+
 def test_a_head_that_disagrees_with_the_log_stops_every_write(db_settings):
     engine = _populate(db_settings)
     _accounts(db_settings)
