@@ -9,6 +9,7 @@ register stores and the CLI contract prints).
 from __future__ import annotations
 
 from enum import StrEnum
+from types import EllipsisType
 
 # 党政机关公文处理工作条例 第八条: the fifteen 文种. 其他 is the register's value for anything else.
 DOC_TYPES: tuple[str, ...] = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告",
@@ -62,6 +63,12 @@ HANDLING_ACTIONS: dict[str, str] = {
     "transfer": "转办", "urge": "催办", "circulate": "传阅", "read": "已阅", "deadline": "设定办理时限",
 }
 
+
+# The ``clearance`` argument of the reading functions (registry.queries, index.search …) that
+# means "no restriction": the CLI's, whose user holds the data directory itself. The web passes
+# its user's clearance (None or one of CLEARANCES).
+UNRESTRICTED = ...
+Clearance = str | None | EllipsisType
 
 # The actor the watcher's own events name (not a Unix account: see wenshu watch).
 SYSTEM_ACTOR = "系统"

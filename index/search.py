@@ -7,14 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from types import EllipsisType
 from typing import Any
 
 from whoosh import query as Q
 from whoosh.sorting import FieldFacet
 
 from core.settings import Settings
-from core.vocab import CLEARANCES, visible_to
+from core.vocab import CLEARANCES, UNRESTRICTED, Clearance, visible_to  # noqa: F401 (re-exported)
 from index import engine
 from index.errors import IndexUnavailable, QueryError
 from index.query import build_plan
@@ -39,11 +38,6 @@ _hidden_issuers: dict[tuple, frozenset[str]] = {}
 _books_lock = threading.Lock()
 BOOKS = 8
 
-# The ``clearance`` that means "no restriction": the CLI's, whose user holds the data directory
-# itself. The web passes its user's clearance (None or a level of ``core.vocab.CLEARANCES``).
-# It is ``...`` so that ``registry.queries.UNRESTRICTED`` is the very same object.
-UNRESTRICTED = ...
-Clearance = str | None | EllipsisType
 
 
 class _Cached:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
-from types import EllipsisType
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,15 +19,12 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidValue, NotFound
 from core.numbers import canonical_brackets
 from core.settings import Settings
-from core.vocab import CLEARANCES, DIRECTIONS, DOC_TYPE_VALUES, NOT_SECRET, ROUTES, visible_to
+from core.vocab import (CLEARANCES, DIRECTIONS, DOC_TYPE_VALUES, NOT_SECRET, ROUTES, UNRESTRICTED,  # noqa: F401
+                        Clearance, visible_to)
 from registry.handling import summary
 from registry.models import Document, HandlingRow
 from registry.numbering import gaps
 
-# The ``clearance`` meaning "no restriction" (the CLI). ``...``, so that it is the very object
-# ``index.search.UNRESTRICTED`` is: the web may pass either to either.
-UNRESTRICTED = ...
-Clearance = str | None | EllipsisType
 
 # What a masked row says instead of its title (and its file name).
 MASKED_TITLE = "（涉密文件）"

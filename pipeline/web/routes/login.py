@@ -65,10 +65,8 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
 
 @router.post("/logout")
 def logout(request: Request, viewer: Viewer = Depends(require("home"))) -> Response:
-    engine, settings = engine_of(request), settings_of(request)
-    signed_in = sessions.current(engine, settings.web, request.cookies.get(COOKIE, ""))
-    if signed_in is not None:
-        sessions.logout(engine, signed_in)
+    if viewer.session_id is not None:  # the session require() found; an API token has none to end
+        sessions.logout(engine_of(request), sessions.SignedIn(viewer.account, viewer.csrf_token, viewer.session_id))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
