@@ -36,6 +36,9 @@ class Exit(IntEnum):
     NO_USER = 22
     HANDLING_CONFLICT = 23
     HANDLING_REFUSED = 24
+    ARCHIVE_BLOCKED = 25
+    ARCHIVED_RECORD = 26
+    ARCHIVE_INVALID = 27
     INTERRUPTED = 130
 
 
@@ -71,6 +74,12 @@ EXIT_CODES: dict[Exit, str] = {
                             "nothing was changed",
     Exit.HANDLING_REFUSED: "`handle`: the acting user may not take this action on this record (HTTP 403); "
                            "nothing was changed",
+    Exit.ARCHIVE_BLOCKED: "`archive file`: records of the year block filing (办件 not 办结, 初审 warnings not "
+                          "checked); each is listed; nothing was filed",
+    Exit.ARCHIVED_RECORD: "the record is filed (归档): plain correction and voiding are refused; use "
+                          "`archive correct` (档案更正) with a reason (HTTP 409)",
+    Exit.ARCHIVE_INVALID: "`archive verify`: the package fails a 四性 check (DA/T 70-2018); each failure names "
+                          "the 档号",
     Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
 }
 
@@ -154,3 +163,21 @@ class HandlingRefused(WenshuError):
     the 阅件): nothing is changed. The web answers 403."""
 
     exit_code = Exit.HANDLING_REFUSED
+
+
+class ArchiveBlocked(WenshuError):
+    """``archive file`` found records that must be settled first: nothing is filed."""
+
+    exit_code = Exit.ARCHIVE_BLOCKED
+
+
+class ArchivedRecord(WenshuError):
+    """A filed record: its 件号 and category are final; fields change only by 档案更正."""
+
+    exit_code = Exit.ARCHIVED_RECORD
+
+
+class ArchiveInvalid(WenshuError):
+    """An archive package that fails verification (真实性, 完整性, 可用性 or 安全性)."""
+
+    exit_code = Exit.ARCHIVE_INVALID

@@ -55,6 +55,10 @@ class Action(StrEnum):
     UPLOADED = "uploaded"                    # a file put into the inbox from the web page
     HANDLED = "handled"                      # a 办理 step (拟办, 批示, 办结, 传阅, 催办 …; docs/handling.md)
     SUPERVISION_CONFIRMED = "supervised"     # 督办 items confirmed from a 纪要's 议定事项
+    CLASSIFIED = "classified"                # 年度, 保管期限 and 机构(问题) decided or changed (no 件号)
+    REVIEWED = "reviewed"                    # a clerk checked the record's 初审 warnings before filing
+    ARCHIVED = "archived"                    # filed: 件号 and final 档号 (docs/archive.md)
+    ARCHIVE_CORRECTED = "archive_corrected"  # 档案更正 of a filed record, with the reason
 
 
 def canonical_json(value: Any) -> str:
@@ -84,11 +88,17 @@ DIGESTED_FIELDS = (
     "secrecy", "urgency", "route", "deadline", "department", "archive_code", "retention",
     "status", "void_reason", "warnings", "details",
 )
+# Columns added after records were first sealed: they enter the digest only once set, so the
+# digests of events written before them still match the rows they describe.
+LATER_DIGESTED_FIELDS = ("item_no", "filed_at")
 
 
 def record_digest(document: Document) -> str:
     values = {name: getattr(document, name) for name in DIGESTED_FIELDS}
     values["registered_at"] = as_utc(document.registered_at).isoformat()
+    for name in LATER_DIGESTED_FIELDS:
+        if (value := getattr(document, name)) is not None:
+            values[name] = as_utc(value).isoformat() if isinstance(value, datetime) else value
     values["text"] = hashlib.sha256((document.text or "").encode("utf-8")).hexdigest()
     return hashlib.sha256(canonical_json(values).encode("utf-8")).hexdigest()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from core.errors import InvalidValue, NotFound, Tampered
+from core.errors import ArchivedRecord, InvalidValue, NotFound, Tampered
 from core.settings import Settings
 from core.vocab import DOC_TYPE_VALUES, ROUTES, SECRECY_LEVELS, URGENCIES, RecordStatus, is_secret
 from registry import audit, filing, queries
@@ -31,7 +31,6 @@ CHOICES = {
 }
 PLAUSIBLE_YEARS = (1900, 2100)  # a 成文日期 or deadline outside these is a typing slip
 CORRECTABLE = tuple(name for name in UNDERSTOOD_FIELDS if name != "archive_code")
-REFILE_ON = ("retention", "department", "date")
 CLEARABLE = ("doc_number", "date", "secrecy", "urgency", "deadline")
 # The names a clerk sees: the 登记簿's column headings, and what offices also call them.
 FIELD_NAMES = {**{heading: name for name, heading in FIELDS if name in CORRECTABLE},
@@ -39,6 +38,11 @@ FIELD_NAMES = {**{heading: name for name, heading in FIELDS if name in CORRECTAB
                "时限": "deadline", "部门": "department", "期限": "retention"}
 # Values as they are displayed or written on forms.
 DISPLAYED = {"retention": {"定期30年": "30年", "定期10年": "10年", "Y": "永久", "D30": "30年", "D10": "10年"}}
+
+
+def heading(field_name: str) -> str:
+    """The 登记簿 heading of a field (标题 for title)."""
+    return dict(FIELDS).get(field_name, field_name)
 
 
 def field_named(name: str) -> str:
@@ -76,8 +80,9 @@ def correct(engine: Engine, settings: Settings, reg_no: str, field: str, raw_val
             reason: str, department_code: str | None = None,
             withhold: Callable[[Document], list[str]] | None = None) -> Document:
     """Correct one field, with the clerk's reason: the old value stays in the audit log; a change
-    that moves the record to another archive category re-files it (a new 档号, the old one
-    named in the event). A record made 涉密 is handed to ``withhold`` first, which rewrites what
+    that moves the record to another archive category re-classifies it (no 件号 is given before
+    filing, so none is burnt). A filed record refuses: its fields change by 档案更正
+    (``registry.archive_file.correct_filed``). A record made 涉密 is handed to ``withhold`` first, which rewrites what
     its details and warnings quote of the body and names what it rewrote (in the event, without
     the old words)."""
     if not reason.strip():
@@ -85,20 +90,44 @@ def correct(engine: Engine, settings: Settings, reg_no: str, field: str, raw_val
     field_name = field_named(field)
     value = parse_value(field_name, raw_value)
     with write_transaction(engine, actor) as txn:
-        document = _get_for_update(txn.session, reg_no)
+        document = get_for_update(txn.session, reg_no)
+        refuse_filed(document, "更正")
         old = getattr(document, field_name)
         if old == value:
             raise InvalidValue(f"{document.reg_no} 的 {field} 已经是「{raw_value}」", fix="Nothing to change.")
-        setattr(document, field_name, value)
-        if field_name == "department" and department_code:
-            document.details = {**document.details, "department_code": department_code}
+        before = filing.classify(document, settings)
+        set_field(document, field_name, value, actor=actor, reason=reason.strip(), department_code=department_code)
         event = {"field": field_name, "old": old, "new": value, "reason": reason.strip()}
         if field_name == "secrecy" and is_secret(value) and withhold and (withheld := withhold(document)):
             event["withheld"] = withheld
         txn.record(Action.CORRECTED, document.reg_no, event, document=document)
-        if field_name in REFILE_ON and document.archive_code:
-            filing.file_document(txn, settings, document)
+        if field_name in filing.CLASSIFIED_BY:
+            filing.record_classification(txn, settings, document, before)
         return document
+
+
+def set_field(document: Document, field_name: str, value: Any, *, actor: str, reason: str,
+              department_code: str | None = None) -> None:
+    """Change one field and what depends on it in the record's details: a 保管期限 a clerk set is
+    its own rule; a title written where the document had none is the office's own (〔 〕 in the
+    归档文件目录); a new 承办部门 brings its 机构(问题) code."""
+    changes: dict[str, Any] = {}
+    if field_name == "department" and department_code:
+        changes["department_code"] = department_code
+    if field_name == "retention":
+        changes["retention_rule"] = f"{actor} 更正：{reason}"
+    if field_name == "title" and not document.title:
+        changes["title_supplied"] = True
+    setattr(document, field_name, value)
+    if changes:
+        document.details = {**document.details, **changes}
+
+
+def refuse_filed(document: Document, what: str) -> None:
+    if document.item_no is not None:
+        raise ArchivedRecord(f"{document.reg_no} 已归档（档号 {document.archive_code}），不能{what}",
+                             fix="A filed record changes only by 档案更正: `wenshu archive correct REG_NO FIELD VALUE "
+                                 "--reason …` (descriptive fields; its 件号 and category stay).")
 
 
 def void(engine: Engine, reg_no: str, reason: str, actor: str) -> str:
@@ -106,7 +135,8 @@ def void(engine: Engine, reg_no: str, reason: str, actor: str) -> str:
     if not reason.strip():
         raise InvalidValue("作废必须说明理由", fix="Give the reason, e.g. wenshu void REG_NO '重复扫描'.")
     with write_transaction(engine, actor) as txn:
-        document = _get_for_update(txn.session, reg_no)
+        document = get_for_update(txn.session, reg_no)
+        refuse_filed(document, "作废")
         if document.status == RecordStatus.VOID:
             raise InvalidValue(f"{document.reg_no} 已作废", fix="Nothing to do.")
         document.status, document.void_reason = RecordStatus.VOID, reason
@@ -114,13 +144,17 @@ def void(engine: Engine, reg_no: str, reason: str, actor: str) -> str:
         return document.reg_no
 
 
-def _get_for_update(session, reg_no: str) -> Document:  # noqa: ANN001
+def get_for_update(session, reg_no: str) -> Document:  # noqa: ANN001
     """The record to change, once it is known to be as its newest audit event left it: a
     correction on top of a row edited behind wenshu's back would seal the forgery in."""
     document = session.scalar(select(Document).where(Document.reg_no.in_(queries.spellings(reg_no))))
     if document is None:
         raise NotFound(f"没有登记号为「{reg_no}」的文件", fix="Check the number with `wenshu log`.")
+    check_chain(session, document)
+    return document
+
+
+def check_chain(session, document: Document) -> None:  # noqa: ANN001
     if not audit.matches_chain(session, document):
         raise Tampered(f"{document.reg_no} 与其最新审计事件不符：它在 wenshu 之外被改动过，拒绝在其上更正或作废。",
                        fix="Run `wenshu audit verify`, restore the record from a backup, and correct it then.")
-    return document

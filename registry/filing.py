@@ -1,11 +1,14 @@
-"""Archival filing per DA/T 22-2015: the 档号 of a 件 and the links between 来文 and 复文.
+"""Archival classification per DA/T 22-2015, and the links between 来文 and 复文.
 
-档号 = 全宗号-WS·年度-保管期限代码-机构(问题)代码-件号, 件号 four digits, counted gap-free
-within its lowest category with the same counters as registration numbers.
+At registration a record gets its provisional classification — 年度, 保管期限 and 机构(问题)
+code, with the rule that decided it — and no 件号: corrections change it freely and nothing is
+burnt. The 件号, and with it the final 档号 (全宗号-WS·年度-保管期限代码-机构(问题)代码-件号), is
+given when the year is filed (``registry/archive_file.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -17,8 +20,32 @@ from registry.models import Document
 from registry.writing import WriteTransaction
 
 RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}
+# Longest first: a 请示 and its 批复 are kept together at the longer of their periods.
+RETENTION_ORDER = ("永久", "30年", "10年")
 # Replies that close the 请示 or 函 they answer.
 REPLY_TYPES = {"批复": ("请示",), "函": ("函",)}
+# What decides the category; a correction of one of these re-classifies the record.
+CLASSIFIED_BY = ("retention", "department", "date")
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Where a record will be filed: its category (年度-期限-机构) and why that 保管期限."""
+
+    year: int
+    retention: str
+    unit_code: str
+    rule: str
+
+    @property
+    def retention_code(self) -> str:
+        return RETENTION_CODES[self.retention]
+
+    def category(self, settings: Settings) -> str:
+        return category(settings, self.year, self.retention, self.unit_code)
+
+    def as_json(self) -> dict[str, object]:
+        return {"year": self.year, "retention": self.retention, "unit_code": self.unit_code, "rule": self.rule}
 
 
 def filing_year(document: Document, settings: Settings) -> int:
@@ -32,20 +59,34 @@ def category(settings: Settings, year: int, retention: str, unit_code: str) -> s
     return f"{settings.office.fonds_code}-WS·{year}-{RETENTION_CODES[retention]}-{unit_code}"
 
 
-def file_document(txn: WriteTransaction, settings: Settings, document: Document) -> str | None:
-    """Give the document its 档号 (a new 件号 in its category) and record the filing."""
+def archive_code(category_code: str, item_no: int) -> str:
+    return f"{category_code}-{item_no:04d}"
+
+
+def classify(document: Document, settings: Settings) -> Classification | None:
+    """The record's provisional classification; None when it has no 保管期限 to file it by."""
     if document.retention not in RETENTION_CODES:
         return None
     unit_code = document.details.get("department_code") or settings.office.unit_code
-    year = filing_year(document, settings)
-    lowest = category(settings, year, document.retention, unit_code)
-    item = txn.next_number(f"档:{lowest}", year)
-    previous = document.archive_code
-    document.archive_code = f"{lowest}-{item:04d}"
-    txn.record(Action.FILED, document.reg_no,
-               {"archive_code": document.archive_code, "retention": document.retention,
-                **({"refiled_from": previous} if previous else {})}, document=document)
-    return document.archive_code
+    return Classification(year=filing_year(document, settings), retention=document.retention,
+                          unit_code=unit_code, rule=document.details.get("retention_rule") or "")
+
+
+def record_classification(txn: WriteTransaction, settings: Settings, document: Document,
+                          previous: Classification | None = None) -> Classification | None:
+    """Audit the classification a record has now (at registration, or after a correction moved
+    it); a record filed under an earlier version keeps no provisional 档号."""
+    now = classify(document, settings)
+    if now is None or now == previous:
+        return now
+    details: dict[str, object] = now.as_json()
+    if previous is not None:
+        details["previous"] = previous.as_json()
+    if document.archive_code and document.item_no is None:  # a 档号 given at registration by an older wenshu
+        details["withdrawn_code"] = document.archive_code
+        document.archive_code = None
+    txn.record(Action.CLASSIFIED, document.reg_no, details, document=document)
+    return now
 
 
 def link_replies(txn: WriteTransaction, document: Document) -> list[str]:

@@ -74,6 +74,10 @@ class Document(Base):
     department: Mapped[str | None] = mapped_column(String(40))
     archive_code: Mapped[str | None] = mapped_column(String(80), unique=True)
     retention: Mapped[str | None] = mapped_column(String(8))
+    # 件号 and the moment the record was filed (归档, ``registry/archive_file.py``); until then
+    # the record has a provisional classification and no 档号.
+    item_no: Mapped[int | None] = mapped_column(Integer)
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     status: Mapped[str] = mapped_column(String(8), nullable=False)  # 已登记 | 已作废
     void_reason: Mapped[str | None] = mapped_column(Text)

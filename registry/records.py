@@ -98,7 +98,7 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
                                                       "deadline": document.deadline,
                                                       "why": document.details.get("why_route", [])},
                        document=document)
-        filing.file_document(txn, settings, document)
+        filing.record_classification(txn, settings, document)
         filing.link_replies(txn, document)
         handling_close.close_answered(txn, document)  # the 请示 or 函 it answers is 办结 (docs/handling.md)
         txn.insert(document)

@@ -108,7 +108,7 @@ def _around(text: str, start: int, end: int) -> str:
 
 def retention(*, doc_type: str, level: str, department: str, addressed_to_us: bool, mentions_us: bool,
               title: str | None, rules: Rules) -> tuple[str, str, str]:
-    """(保管期限, code, why): the first rule whose conditions all hold."""
+    """(保管期限, code, why): the first rule whose conditions all hold; why names its source."""
     for rule in rules.retention_rules:
         if rule.level is not None and level not in rule.level:
             continue
@@ -122,5 +122,5 @@ def retention(*, doc_type: str, level: str, department: str, addressed_to_us: bo
             continue
         if rule.keywords is not None and not any(k in (title or "") for k in rule.keywords):
             continue
-        return rule.period, rules.retention_codes[rule.period], rule.why
+        return rule.period, rules.retention_codes[rule.period], f"{rule.why}（{rule.source}）" if rule.source else rule.why
     raise AssertionError("the last retention rule has no conditions")  # validated at load time

@@ -99,6 +99,7 @@ class _Draft:
     due: Deadline | None = None
     retention: str = ""
     retention_code: str = ""
+    retention_rule: str = ""
     checks: tuple[str, ...] = ()
 
     @property
@@ -279,7 +280,7 @@ def _decide_retention(d: _Draft) -> None:
     level = classify.issuer_level(d.issuer, d.is_own, rules)
     addressed = (any(_names_us(r, rules) for r in d.recipients) or _names_us(d.title or "", rules)
                  or any(ref.startswith(own_prefixes) for ref in d.references))
-    d.retention, d.retention_code, _why = classify.retention(
+    d.retention, d.retention_code, d.retention_rule = classify.retention(
         doc_type=d.doc_type, level=level, department=d.department, addressed_to_us=addressed,
         mentions_us=_names_us(d.doc.flat, rules), title=d.title, rules=rules)
 
@@ -362,6 +363,7 @@ def _understanding(d: _Draft) -> Understanding:
         department_code=d.department_code,
         retention=d.retention,
         retention_code=d.retention_code,
+        retention_rule=d.retention_rule,
         references=d.references,
         checks=d.checks,
         is_secret=is_secret(d.marks.secrecy),

@@ -36,6 +36,7 @@ class Understanding:
     department_code: str               # 档号 机构(问题)代码, e.g. BGS
     retention: str                     # 永久 / 30年 / 10年
     retention_code: str                # Y / D30 / D10
+    retention_rule: str                # the 归档范围 rule that decided it, with its source
     references: tuple[str, ...]        # canonical numbers cited in the text (not its own)
     checks: tuple[str, ...]            # 初审 warnings
     is_secret: bool

@@ -124,6 +124,7 @@ class _RetentionRule(_Table):
     keywords: list[str] | None = None
     period: str
     why: str = ""
+    source: str = ""   # where the period comes from (DA/T 22-2015, 国家档案局令第8号 …, or the office's own 归档范围)
 
 
 class _Retention(_Table):
@@ -187,6 +188,7 @@ class Department:
 class RetentionRule:
     period: str
     why: str
+    source: str
     level: frozenset[str] | None
     doc_types: frozenset[str] | None
     departments: frozenset[str] | None
@@ -347,7 +349,7 @@ def _reply_request(raw: _Awaits) -> re.Pattern:
 
 
 def _retention_rule(r: _RetentionRule) -> RetentionRule:
-    return RetentionRule(r.period, r.why, frozenset(r.level) if r.level else None,
+    return RetentionRule(r.period, r.why, r.source, frozenset(r.level) if r.level else None,
                          frozenset(r.doc_types) if r.doc_types else None,
                          frozenset(r.departments) if r.departments else None,
                          r.addressed_to_us, r.mentions_us, tuple(r.keywords) if r.keywords else None)

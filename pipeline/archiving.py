@@ -1,0 +1,64 @@
+"""归档 as the office does it (docs/archive.md): see the year's plan, file it, put the 件 into
+boxes. The registry numbers and records; this module adds what follows a filing (the search
+index learns the final 档号) and how the 件 fill 档案盒.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from core.settings import Settings
+from pipeline import indexing
+from registry import archive_file, archive_plan
+from registry.archive_plan import Category, Item, Plan
+
+
+@dataclass(frozen=True)
+class Box:
+    """One 档案盒: 件 of one category in 件号 order, up to ``[archive] box_pages`` pages (a
+    single 件 longer than that has a box of its own)."""
+
+    number: int            # 盒号 within the category
+    category: Category
+    items: tuple[Item, ...]
+
+    @property
+    def first_item(self) -> int:
+        return self.items[0].item_no
+
+    @property
+    def last_item(self) -> int:
+        return self.items[-1].item_no
+
+    @property
+    def pages(self) -> int:
+        return sum(item.pages or 0 for item in self.items)
+
+
+def plan(engine: Engine, settings: Settings, year: int) -> Plan:
+    return archive_plan.plan(engine, settings, year)
+
+
+def file_year(engine: Engine, settings: Settings, year: int, actor: str) -> archive_file.Filing:
+    """File the year, then tell the search index the final 档号 (the registry has them
+    whatever happens to the index; ``wenshu index check --fix`` catches up a failed update)."""
+    done = archive_file.file_year(engine, settings, year, actor)
+    indexing.index_registered(engine, settings, [reg_no for reg_no, _ in done.filed], actor)
+    return done
+
+
+def boxes(category: Category, settings: Settings) -> tuple[Box, ...]:
+    found: list[Box] = []
+    current: list[Item] = []
+    pages = 0
+    for item in category.items:
+        if current and pages + (item.pages or 0) > settings.archive.box_pages:
+            found.append(Box(len(found) + 1, category, tuple(current)))
+            current, pages = [], 0
+        current.append(item)
+        pages += item.pages or 0
+    if current:
+        found.append(Box(len(found) + 1, category, tuple(current)))
+    return tuple(found)
