@@ -11,8 +11,10 @@ from sqlalchemy import Engine
 
 from core.settings import Settings
 from pipeline import indexing
+from pipeline.corrections import withhold_body
 from registry import archive_file, archive_plan
 from registry.archive_plan import Category, Item, Plan
+from registry.models import Document
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,19 @@ def file_year(engine: Engine, settings: Settings, year: int, actor: str) -> arch
     done = archive_file.file_year(engine, settings, year, actor)
     indexing.index_registered(engine, settings, [reg_no for reg_no, _ in done.filed], actor)
     return done
+
+
+def review(engine: Engine, reg_no: str, actor: str, reason: str) -> list[str]:
+    return archive_file.review(engine, reg_no, actor, reason)
+
+
+def correct_filed(engine: Engine, settings: Settings, reg_no: str, field: str, value: str, actor: str, *,
+                  reason: str) -> Document:
+    """档案更正, then the index follows (a body made 涉密 leaves it)."""
+    document = archive_file.correct_filed(engine, settings, reg_no, field, value, actor, reason=reason,
+                                          withhold=withhold_body)
+    indexing.index_registered(engine, settings, [document.reg_no], actor)
+    return document
 
 
 def boxes(category: Category, settings: Settings) -> tuple[Box, ...]:

@@ -5,6 +5,7 @@ filed record's fields change afterwards. A filed record is never renumbered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from core.errors import ArchiveBlocked, InvalidValue
 from core.settings import Settings
+from core.vocab import is_secret
 from registry import archive_plan, audit, corrections, filing
 from registry.archive_plan import Plan
 from registry.audit import Action
@@ -122,9 +124,10 @@ def review(engine: Engine, reg_no: str, actor: str, reason: str) -> list[str]:
 
 
 def correct_filed(engine: Engine, settings: Settings, reg_no: str, field: str, raw_value: str, actor: str, *,
-                  reason: str) -> Document:
+                  reason: str, withhold: Callable[[Document], list[str]] | None = None) -> Document:
     """档案更正: change a descriptive field of a filed record, with the reason; its 件号 and
-    category stay (a date moved to another year is refused)."""
+    category stay (a date moved to another year is refused). A record made 涉密 is handed to
+    ``withhold``, as ``corrections.correct`` does."""
     if not reason.strip():
         raise InvalidValue("档案更正必须说明理由", fix='Give it with --reason "…".')
     field_name = corrections.field_named(field)
@@ -146,7 +149,9 @@ def correct_filed(engine: Engine, settings: Settings, reg_no: str, field: str, r
                                fix="A filed record keeps its 年度; if the date really belongs to another year, "
                                    "record it in the 备考表 and tell the archive.")
         corrections.set_field(document, field_name, value, actor=actor, reason=reason.strip())
-        txn.record(Action.ARCHIVE_CORRECTED, document.reg_no,
-                   {"field": field_name, "old": old, "new": value, "reason": reason.strip(),
-                    "archive_code": document.archive_code}, document=document)
+        event = {"field": field_name, "old": old, "new": value, "reason": reason.strip(),
+                 "archive_code": document.archive_code}
+        if field_name == "secrecy" and is_secret(value) and withhold and (withheld := withhold(document)):
+            event["withheld"] = withheld
+        txn.record(Action.ARCHIVE_CORRECTED, document.reg_no, event, document=document)
         return document

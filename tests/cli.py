@@ -23,7 +23,8 @@ TEST_PASSWORD = "ceshi-mima-2026"
 
 _GLOBAL_OPTIONS = {"--data", "--config", "--user"}  # each takes a value
 _CHANGING = {"ingest", "correct", "void", "retry", "discard", "handle", "supervise", "tasks"}
-_CHANGING_SUB = {"audit": {"repair-triggers"}, "user": {"add", "passwd", "disable", "token"}}
+_CHANGING_SUB = {"audit": {"repair-triggers", "export"}, "user": {"add", "passwd", "disable", "token"},
+                 "archive": {"file", "review", "correct", "export", "catalogue"}}
 _made: set[tuple[str, str, str]] = set()  # (data dir, database URL, config file) with TEST_USER made
 
 
