@@ -6,6 +6,7 @@ index learns the final 档号) and how the 件 fill 档案盒.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -41,6 +42,21 @@ class Box:
 
 def plan(engine: Engine, settings: Settings, year: int) -> Plan:
     return archive_plan.plan(engine, settings, year)
+
+
+def plan_to_json(found: Plan) -> dict[str, Any]:
+    """A plan as data: ``wenshu archive plan --json`` and ``GET /api/archive/plan``."""
+    def item(i: Item) -> dict[str, Any]:
+        return {"reg_no": i.reg_no, "item_no": i.item_no, "archive_code": i.archive_code, "filed": i.filed,
+                "doc_number": i.doc_number, "issuer": i.issuer, "title": i.title, "title_supplied": i.title_supplied,
+                "date": i.date.isoformat() if i.date else None, "secrecy": i.secrecy, "pages": i.pages,
+                "retention": i.retention, "rule": i.rule, "together_with": i.together_with, "note": i.note}
+
+    return {"year": found.year, "ready": found.ready, "to_file": found.to_file, "filed": found.filed,
+            "categories": [{"code": c.code, "retention": c.retention, "unit_code": c.unit_code,
+                            "unit_name": c.unit_name, "items": [item(i) for i in c.items]} for c in found.categories],
+            "blockers": [{"reg_no": b.reg_no, "title": b.title, "reasons": list(b.reasons)} for b in found.blockers],
+            "excluded": [{"reg_no": e.reg_no, "title": e.title, "reason": e.reason} for e in found.excluded]}
 
 
 def file_year(engine: Engine, settings: Settings, year: int, actor: str) -> archive_file.Filing:

@@ -4,7 +4,7 @@ beside it (cli_archive_catalogue.py, cli_archive_export.py) on the same ``archiv
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -37,7 +37,7 @@ def archive_plan(
     edge: Edge = ctx.obj
     found = archiving.plan(edge.engine, edge.settings, year_or_default(edge, year))
     if as_json:
-        print_json(plan_json(found))
+        print_json(archiving.plan_to_json(found))
         return
     for category in found.categories:
         table = Table("件号", "档号", "登记号", "文号", "题名", "日期", "页数", "", title=(
@@ -57,20 +57,6 @@ def archive_plan(
             console.print(f"  {blocker.reg_no} {escape(blocker.title or '')}：{escape('；'.join(blocker.reasons))}")
     console.print(f"{found.year} 年度：待归档 {found.to_file} 件，已归档 {found.filed} 件，"
                   f"不归档 {len(found.excluded)} 件，阻碍 {len(found.blockers)} 件。")
-
-
-def plan_json(found: Any) -> dict[str, Any]:
-    def item(i: Any) -> dict[str, Any]:
-        return {"reg_no": i.reg_no, "item_no": i.item_no, "archive_code": i.archive_code, "filed": i.filed,
-                "doc_number": i.doc_number, "issuer": i.issuer, "title": i.title, "title_supplied": i.title_supplied,
-                "date": i.date.isoformat() if i.date else None, "secrecy": i.secrecy, "pages": i.pages,
-                "retention": i.retention, "rule": i.rule, "together_with": i.together_with, "note": i.note}
-
-    return {"year": found.year, "ready": found.ready, "to_file": found.to_file, "filed": found.filed,
-            "categories": [{"code": c.code, "retention": c.retention, "unit_code": c.unit_code,
-                            "unit_name": c.unit_name, "items": [item(i) for i in c.items]} for c in found.categories],
-            "blockers": [{"reg_no": b.reg_no, "title": b.title, "reasons": list(b.reasons)} for b in found.blockers],
-            "excluded": [{"reg_no": e.reg_no, "title": e.title, "reason": e.reason} for e in found.excluded]}
 
 
 @archive_app.command("file")
