@@ -126,8 +126,9 @@ def correct(engine: Engine, settings: Settings, reg_no: str, clearance: queries.
     if field_named(field) == "secrecy" and not visible_to(value.strip(), clearance):
         raise InvalidValue(f"不能将密级改为「{value.strip()}」：高于您的保密资格",
                            fix="Ask a clerk with that clearance.")
-    corrected = corrections.correct(engine, settings, document.reg_no, field, value, actor, reason=reason)
-    return record_json(corrected, settings, with_text=True)
+    corrections.correct(engine, settings, document.reg_no, field, value, actor, reason=reason)
+    # read again: the record as `show --json` gives it, with its 办理 and newest correction
+    return record(engine, settings, document.reg_no, clearance)
 
 
 def void(engine: Engine, settings: Settings, reg_no: str, clearance: queries.Clearance, reason: str,

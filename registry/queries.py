@@ -9,20 +9,22 @@ the CLI reads the register.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import InvalidValue, NotFound
 from core.numbers import canonical_brackets
 from core.settings import Settings
 from core.vocab import (CLEARANCES, DIRECTIONS, DOC_TYPE_VALUES, NOT_SECRET, ROUTES, UNRESTRICTED,  # noqa: F401
                         Clearance, visible_to)
+from registry.audit import Action
 from registry.handling import summary
-from registry.models import Document, HandlingRow
+from registry.models import AuditEvent, Document, HandlingRow
 from registry.numbering import gaps
 
 
@@ -64,7 +66,7 @@ class LogFilter:
 def get(engine: Engine, reg_no: str) -> Document:
     """The record with this 登记号, typed with any brackets."""
     with Session(engine, expire_on_commit=False) as session:
-        found = session.execute(with_handling(select(Document)).where(Document.reg_no.in_(spellings(reg_no)))).first()
+        found = session.execute(with_summary(select(Document)).where(Document.reg_no.in_(spellings(reg_no)))).first()
     if found is None:
         raise _not_found(reg_no)
     return _summed(*found)
@@ -150,15 +152,43 @@ def is_masked(document: Document) -> bool:
 _HANDLING_COLUMNS = (HandlingRow.state, HandlingRow.lead, HandlingRow.lead_department, HandlingRow.closed_at)
 
 
+@dataclass(frozen=True)
+class Correction:
+    """A record's newest ``corrected`` audit event, as the 登记簿's 最后更正 names it."""
+
+    at: str            # ISO 8601 UTC, as the event stores it
+    actor: str
+    field: str | None  # the record's field (JSON name), as the event names it
+
+
 def with_handling(query: Select) -> Select:
     """``query`` over ``Document`` with the columns of its handling row (None where it has none)."""
     return query.add_columns(*_HANDLING_COLUMNS).outerjoin(
         HandlingRow, and_(HandlingRow.reg_no == Document.reg_no, HandlingRow.item == 0))
 
 
-def _summed(document: Document, state, lead, lead_department, closed_at) -> Document:  # noqa: ANN001
-    """The document with its handling's summary attached (``exports.record_json`` reads it)."""
+# The newest ``corrected`` event of the row's record: one correlated lookup on the events'
+# ``record`` index per row, inside the query that reads the rows (no query per row of an export).
+_CORRECTED = aliased(AuditEvent, name="last_correction")
+_NEWEST_CORRECTION = (select(func.max(AuditEvent.seq))
+                      .where(AuditEvent.record == Document.reg_no, AuditEvent.action == Action.CORRECTED.value)
+                      .correlate(Document).scalar_subquery())
+
+
+def with_summary(query: Select) -> Select:
+    """``with_handling``, and the columns of the record's newest correction (None where it has
+    none): what ``_summed`` attaches for ``exports.record_json``."""
+    return with_handling(query).add_columns(_CORRECTED.at, _CORRECTED.actor, _CORRECTED.details).outerjoin(
+        _CORRECTED, _CORRECTED.seq == _NEWEST_CORRECTION)
+
+
+def _summed(document: Document, state, lead, lead_department, closed_at,  # noqa: ANN001
+            corrected_at, corrected_by, correction) -> Document:  # noqa: ANN001
+    """The document with its handling's summary and its newest correction attached
+    (``exports.record_json`` reads them)."""
     document.handling_summary = summary(document, state, lead, lead_department, closed_at)
+    document.last_correction = None if corrected_at is None else Correction(
+        corrected_at, corrected_by, json.loads(correction).get("field"))
     return document
 
 
@@ -196,7 +226,7 @@ def log(engine: Engine, settings: Settings, filters: LogFilter, batch: int = 100
 
     ``clearance``: leave out the records above it, or with ``mask`` (an auditor's register)
     yield them as ``masked`` copies, so the numbers run on without a gap."""
-    query = _visible(apply_filters(with_handling(select(Document)), settings, filters), clearance, mask)
+    query = _visible(apply_filters(with_summary(select(Document)), settings, filters), clearance, mask)
     query = query.order_by(Document.registered_at, Document.id)
     with Session(engine) as session:
         for found in session.execute(query.execution_options(yield_per=batch)):
@@ -229,7 +259,7 @@ def log_page(engine: Engine, settings: Settings, filters: LogFilter, *, clearanc
         raise InvalidValue(f"每页条数应在 1 到 {MAX_PAGE} 之间，收到 {limit!r}", fix=f"Pass 1 <= limit <= {MAX_PAGE}.")
     order = ((Document.registered_at.desc(), Document.id.desc()) if newest_first
              else (Document.registered_at, Document.id))
-    rows_query = _visible(apply_filters(with_handling(select(Document)), settings, filters), clearance, mask)
+    rows_query = _visible(apply_filters(with_summary(select(Document)), settings, filters), clearance, mask)
     total_query = _visible(apply_filters(select(func.count()).select_from(Document), settings, filters), clearance,
                            mask)
     with Session(engine, expire_on_commit=False) as session, session.begin():

@@ -1,5 +1,6 @@
 """The 登记簿 and the audit trail taken out of the web application, as CSV (UTF-8 with a byte
-order mark, so that Excel reads the Chinese) or XLSX.
+order mark, so that Excel reads the Chinese) or XLSX, written by ``registry.exports`` as the CLI
+writes them.
 
 Every export is recorded (``records.record_export``, with the user, the filters and the number
 of rows) before its first byte leaves: an export the audit log cannot record does not happen.
@@ -11,15 +12,12 @@ with the rows it holds, opened, removed, and streamed from the open file.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,20 +28,15 @@ from sqlalchemy import Engine
 from core.errors import InvalidValue
 from core.settings import Settings
 from registry import auditlog, queries, records
-from registry.audit import canonical_json
-from registry.auditlog import AuditFilter, Entry
-from registry.exports import FIELDS, record_json, write_table_xlsx, write_xlsx
+from registry.auditlog import AuditFilter
+from registry.exports import HEADINGS, csv_chunks, record_json, register_rows, write_table_xlsx, write_xlsx
 from registry.queries import Clearance, LogFilter
-from pipeline.web.auditview import action_name, details_text
+from pipeline.auditview import AUDIT_HEADINGS, audit_row
 
 KINDS = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-BOM = "\ufeff"
 _ROWS_PER_CHUNK = 500
 _FILE_CHUNK = 1 << 16
-
-AUDIT_HEADINGS = ("序号", "时间", "操作人", "操作", "登记号", "详情", "操作代码", "时间（UTC，原值）",
-                  "详情（JSON）", "前一哈希", "哈希")
 
 
 @dataclass(frozen=True)
@@ -80,9 +73,7 @@ def register_download(engine: Engine, settings: Settings, filters: LogFilter, ki
     count = queries.count_log(engine, settings, filters, clearance=clearance, mask=mask)
     records.record_export(engine, what="csv", filters=filters.as_dict(), count=count, actor=actor,
                           destination="web")
-    headings = [heading for _, heading in FIELDS]
-    table = ([_cell(record[field]) for field, _ in FIELDS] for record in rows())
-    return Download(name, KINDS[kind], count, _csv_chunks(headings, table, count))
+    return Download(name, KINDS[kind], count, _csv_chunks(HEADINGS, register_rows(rows()), count))
 
 
 def audit_download(engine: Engine, settings: Settings, filters: AuditFilter, kind: str, *,
@@ -94,7 +85,7 @@ def audit_download(engine: Engine, settings: Settings, filters: AuditFilter, kin
 
     def rows() -> Iterator[list[Any]]:
         for entry in auditlog.events(engine, settings, filters, clearance=clearance, reveal_numbers=reveal_numbers):
-            yield _audit_row(entry, settings)
+            yield audit_row(entry, settings)
 
     what = f"audit.{kind}"
     if kind == "xlsx":
@@ -109,13 +100,6 @@ def audit_download(engine: Engine, settings: Settings, filters: AuditFilter, kin
     return Download(name, KINDS[kind], count, _csv_chunks(AUDIT_HEADINGS, rows(), count))
 
 
-def _audit_row(entry: Entry, settings: Settings) -> list[Any]:
-    local = entry.moment.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M:%S")
-    raw = "" if entry.masked else canonical_json(entry.details)
-    return [entry.seq, local, entry.actor, action_name(entry.action), entry.record or "", details_text(entry),
-            entry.action, entry.at, raw, entry.prev_hash, entry.hash]
-
-
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise InvalidValue(f"导出格式「{kind}」无效，可选：csv、xlsx", fix="Use csv or xlsx.")
@@ -125,27 +109,11 @@ def _name(what: str, settings: Settings, kind: str) -> str:
     return f"{what}-{datetime.now(settings.zone).strftime('%Y%m%d-%H%M')}.{kind}"
 
 
-def _cell(value: Any) -> Any:
-    """As ``registry.exports`` writes a cell: lists joined with 「；」, nothing as empty."""
-    if isinstance(value, (list, tuple)):
-        return "；".join(str(item) for item in value)
-    return "" if value is None else value
-
-
 def _csv_chunks(headings: Iterable[str], rows: Iterator[list[Any]], count: int) -> Iterator[bytes]:
-    """The CSV with a BOM, at most ``count`` rows (what the audit log says was exported)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write(BOM)
-    writer.writerow(headings)
-    with closing(rows):  # the cursor is released even when the download stops early
-        for n, row in enumerate(islice(rows, count), start=1):
-            writer.writerow(row)
-            if n % _ROWS_PER_CHUNK == 0:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    """The CSV (``registry.exports.csv_chunks``: with the BOM) as bytes, at most ``count`` rows
+    (what the audit log says was exported); the cursor is released however the download ends."""
+    for chunk in csv_chunks(headings, rows, limit=count, per_chunk=_ROWS_PER_CHUNK):
+        yield chunk.encode("utf-8")
 
 
 @contextmanager

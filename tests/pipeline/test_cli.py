@@ -104,7 +104,9 @@ def test_log_filters_and_exports(tmp_path):
     assert len(run_json(data, "log", "--from", today, "--to", today)) == 3
     assert run_json(data, "log", "--from", "2001-01-01", "--to", "2001-12-31") == []
 
-    rows = list(csv.reader(io.StringIO(run(data, "log", "--csv").stdout)))
+    exported_csv = run(data, "log", "--csv").stdout
+    assert exported_csv.startswith("\ufeff")  # the BOM: Excel on a Chinese Windows reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(exported_csv[1:])))
     assert rows[0][0] == "登记号" and len(rows) == 4
     run(data, "log", "--xlsx", str(tmp_path / "登记簿.xlsx"))
     sheet = load_workbook(tmp_path / "登记簿.xlsx").active

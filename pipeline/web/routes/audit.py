@@ -18,12 +18,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from core.errors import InvalidValue
 from registry import auditlog
 from pipeline import auditing
+from pipeline.auditview import ACTION_LABELS, action_name, details_lines
 from pipeline.web import filters
 from pipeline.web.access import masked_register
-from pipeline.web.auditview import action_name, details_lines
 from pipeline.web.auth import Viewer, engine_of, require, settings_of
 from pipeline.web.downloads import audit_download, json_list, streamed
-from pipeline.web.labels import ACTION_LABELS
 from pipeline.web.render import render
 
 router = APIRouter()

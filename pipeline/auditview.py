@@ -1,18 +1,38 @@
 """Audit events as people read them: the action's Chinese name and the details as short Chinese
-lines ("标题：「旧」→「新」", "理由：…"), for the 审计 page and its exports. The row digest an
-event carries is left out (it is for ``audit verify``, not for reading); other hashes are cut
-short. A masked event (``registry.auditlog``) says only 「（涉密文件）」."""
+lines ("标题：「旧」→「新」", "理由：…"), and an event as a row of the audit log's CSV and Excel,
+for the web 审计 page and its exports and for ``wenshu audit log`` and ``audit export``. The row
+digest an event carries is left out (it is for ``audit verify``, not for reading); other hashes
+are cut short. A masked event (``registry.auditlog``) says only 「（涉密文件）」."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
+from core.errors import InvalidValue
+from core.settings import Settings
 from core.vocab import ROLES
+from registry.audit import Action, canonical_json
 from registry.auditlog import Entry
 from registry.exports import FIELDS
 from registry.queries import MASKED_TITLE
-from pipeline.web.labels import ACTION_LABELS
+
+# Every audit action's Chinese name, as the 审计 page, a record's history and the CLI name it.
+# Keyed by the code; ``ACTION_LABELS`` holds exactly the members of ``registry.audit.Action``
+# (tests/pipeline/test_audit_cli.py checks that each has a name here).
+NAMES: dict[str, str] = {
+    "registered": "登记", "routed": "分办", "filed": "归档", "indexed": "索引", "corrected": "更正",
+    "voided": "作废", "quarantined": "隔离", "duplicate": "重复文件", "exported": "导出", "linked": "关联",
+    "discarded": "删除隔离文件", "keyed": "启用审计密钥", "triggers_repaired": "恢复保护触发器",
+    "user_added": "添加用户", "password_changed": "修改密码", "user_disabled": "停用用户",
+    "token_issued": "签发令牌", "user_changed": "修改用户", "logged_in": "登录", "logged_out": "退出",
+    "login_failed": "登录失败", "viewed": "查看原件", "uploaded": "上传", "handled": "办理",
+    "supervised": "确认督办",
+    # the archive's (docs/archive.md)
+    "archived": "归档", "classified": "分类", "archive_corrected": "档案更正", "reviewed": "提示已核",
+}
+ACTION_LABELS: dict[str, str] = {action: NAMES.get(action.value, action.value) for action in Action}
 
 # The 登记簿's names of the record's fields (what a correction names), then the details' own keys.
 FIELD_NAMES: dict[str, str] = dict(FIELDS)
@@ -43,6 +63,22 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 def action_name(action: str) -> str:
     return ACTION_LABELS.get(action, action)
+
+
+def action_code(given: str) -> str:
+    """The action a person typed, by its code (``corrected``) or its Chinese name (更正)."""
+    given = given.strip()
+    if given in ACTION_LABELS:
+        return given
+    codes = [code for code, name in ACTION_LABELS.items() if name == given]
+    if len(codes) == 1:
+        return str(codes[0])
+    if codes:
+        raise InvalidValue(f"操作「{given}」有多个含义：{'、'.join(str(code) for code in codes)}，请写代码",
+                           fix=f"Name the action by its code: {', '.join(str(code) for code in codes)}.")
+    shown = "、".join(f"{name}（{code}）" for code, name in ACTION_LABELS.items())
+    raise InvalidValue(f"操作「{given}」无效，可选：{shown}",
+                       fix="Name the action in Chinese (更正) or by its code (corrected).")
 
 
 def details_lines(entry: Entry) -> list[str]:
@@ -99,3 +135,23 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "、".join(_value(key, item) for item in value) or "—"
     return str(value)
+
+
+# The audit log's CSV and Excel columns: first as people read it, then as it is stored and hashed
+# (the code, the UTC time, the details' JSON and the chain's hashes), for a check by hand.
+AUDIT_HEADINGS = ("序号", "时间", "操作人", "操作", "登记号", "详情", "操作代码", "时间（UTC，原值）",
+                  "详情（JSON）", "前一哈希", "哈希")
+
+
+def local_moment(entry: Entry, settings: Settings) -> datetime:
+    """When the event happened, in the office's time zone, to the second, without a zone (as
+    Excel keeps a time)."""
+    return entry.moment.astimezone(settings.zone).replace(tzinfo=None, microsecond=0)
+
+
+def audit_row(entry: Entry, settings: Settings) -> list[Any]:
+    """The event as a row under ``AUDIT_HEADINGS``; the time is a ``datetime`` (``registry.exports``
+    writes it as text in a CSV, as a date-time cell in Excel)."""
+    raw = "" if entry.masked else canonical_json(entry.details)
+    return [entry.seq, local_moment(entry, settings), entry.actor, action_name(entry.action), entry.record or "",
+            details_text(entry), entry.action, entry.at, raw, entry.prev_hash, entry.hash]
