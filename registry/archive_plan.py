@@ -239,17 +239,18 @@ def _size(path: Path) -> int | None:
 
 def _pair_replies(items: list[Item], documents: dict[str, Document], settings: Settings) -> list[Item]:
     """A reply not yet filed follows the 请示 or 函 it answers (of the same year) into its
-    category, and the two take the longer of their periods."""
+    category, and the two take the longer of their periods. Filed, it keeps its 备注."""
     by_reg_no = {item.reg_no: item for item in items}
     for item in list(by_reg_no.values()):
-        if item.filed:
-            continue
         for original_no in documents[item.reg_no].details.get("answers") or ():
             original = by_reg_no.get(original_no)
             if original is None:
                 continue
+            note = f"答复 {original.doc_number or original.reg_no}"
+            if item.filed:
+                by_reg_no[item.reg_no] = replace(item, note=note)
+                break
             longer = min(original.retention, item.retention, key=RETENTION_ORDER.index)
-            why = f"与所答复的 {original.reg_no} 同期保管"
             if not original.filed and longer != original.retention:
                 by_reg_no[original.reg_no] = original = replace(
                     original, retention=longer, retention_code=RETENTION_CODES[longer],
@@ -257,10 +258,10 @@ def _pair_replies(items: list[Item], documents: dict[str, Document], settings: S
             unit, retention = original.unit_code, original.retention
             if original.filed:  # already numbered: the reply goes to its own category, as long
                 unit, retention = item.unit_code, longer
-            note = f"答复 {original.doc_number or original.reg_no}"
-            by_reg_no[item.reg_no] = item = replace(
+            moved = retention != item.retention or unit != item.unit_code
+            by_reg_no[item.reg_no] = replace(
                 item, retention=retention, retention_code=RETENTION_CODES[retention], unit_code=unit,
-                rule=f"{item.rule}；{why}" if retention != item.retention or unit != item.unit_code else item.rule,
+                rule=f"{item.rule}；与所答复的 {original.reg_no} 同期保管" if moved else item.rule,
                 together_with=None if original.filed else original.reg_no, note=note)
             break
     return list(by_reg_no.values())
