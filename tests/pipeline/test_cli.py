@@ -81,8 +81,8 @@ def test_duplicate_and_quarantine_and_exit_code(tmp_path):
     assert "原因" in reason_file.read_text(encoding="utf-8")
     events = run_json(data, "audit", "log")
     assert [(event["action"], event["details"]["user"]) for event in events[:1]] == [("user_added", TEST_USER)]
-    assert [event["action"] for event in events[1:]] == ["registered", "routed", "filed", "duplicate", "quarantined",
-                                                        "indexed"]
+    assert [event["action"] for event in events[1:]] == ["registered", "routed", "classified", "duplicate",
+                                                        "quarantined", "indexed"]
     assert {event["actor"] for event in events[1:]} == {TEST_USER}
     run(data, "audit", "verify")
 

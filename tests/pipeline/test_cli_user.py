@@ -104,7 +104,8 @@ def test_the_audit_log_names_the_user_given(tmp_path):
     csv_export = run(data, "--user", "zhang.li", "log", "--csv", env={"WENSHU_USER": TEST_USER})  # the flag wins
     assert registered["reg_no"] in csv_export.stdout
     events = [event for event in _events(data) if event["action"] != "user_added"]
-    assert {event["action"] for event in events} == {"registered", "routed", "filed", "indexed", "voided", "exported"}
+    assert {event["action"] for event in events} == {"registered", "routed", "classified", "indexed", "voided",
+                                                     "exported"}
     assert {event["actor"] for event in events} == {"zhang.li"}
     [added] = [event for event in _events(data) if event["action"] == "user_added"
                and event["details"]["user"] == "zhang.li"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli import run, run_json
+from tests.cli import TEST_USER, run, run_json
 
 LABELLED = Path(__file__).resolve().parents[1] / "understand" / "labelled"
 
@@ -36,16 +36,19 @@ def _write(tmp_path, name, text):
     return path
 
 
-def test_incoming_notice_is_understood_routed_and_filed(tmp_path):
+def test_incoming_notice_is_understood_routed_and_classified(tmp_path):
     data = tmp_path / "data"
     [result] = run_json(data, "ingest", str(LABELLED / "012.txt"))
     assert (result["doc_type"], result["route"]) == ("通知", "办件")
     record = run_json(data, "show", result["reg_no"])
     assert record["doc_number"] == "东大外〔2026〕6号" and record["deadline"] == "2026-12-11"
     assert record["why_route"] and isinstance(record["checks"], list)
-    assert record["archive_code"].startswith("0001-WS·2026-") and record["archive_code"].endswith("-0001")
-    actions = [e["action"] for e in run_json(data, "audit", "log", "--record", result["reg_no"])]
-    assert actions == ["registered", "routed", "filed", "indexed"]
+    assert record["archive_code"] is None  # the 件号 is given when the year is filed (docs/archive.md)
+    events = run_json(data, "audit", "log", "--record", result["reg_no"])
+    assert [e["action"] for e in events] == ["registered", "routed", "classified", "indexed"]
+    classified = events[2]["details"]
+    assert (classified["year"], classified["retention"]) == (2026, record["retention"])
+    assert classified["unit_code"] and "规定" in classified["rule"]  # the rule names its source
 
 
 def test_reply_is_linked_to_our_request(tmp_path):
@@ -58,7 +61,7 @@ def test_reply_is_linked_to_our_request(tmp_path):
     run(data, "audit", "verify")
 
 
-def test_correction_keeps_the_old_value_and_refiles(tmp_path):
+def test_correction_keeps_the_old_value_and_reclassifies_without_burning_a_number(tmp_path):
     data = tmp_path / "data"
     [result] = run_json(data, "ingest", str(LABELLED / "012.txt"))
     before = run_json(data, "show", result["reg_no"])
@@ -67,14 +70,16 @@ def test_correction_keeps_the_old_value_and_refiles(tmp_path):
     run(data, "correct", result["reg_no"], "保管期限", "永久", "--reason", "党政联席会议决定永久保存")
     after = run_json(data, "show", result["reg_no"])
     assert after["title"] == "关于做好因公出国计划申报的通知"
-    assert after["retention"] == "永久" and "-Y-" in after["archive_code"]
+    assert after["retention"] == "永久" and after["archive_code"] is None
     run(data, "correct", result["reg_no"], "retention", "定期30年", "--reason", "按归档范围改正")
     assert run_json(data, "show", result["reg_no"])["retention"] == "30年"
     events = run_json(data, "audit", "log", "--record", typed)
     corrected = [e["details"] for e in events if e["action"] == "corrected"]
     assert (corrected[0]["field"], corrected[0]["old"], corrected[0]["reason"]) == ("title", before["title"], "标题识别有误")
-    refiled = [e["details"] for e in events if e["action"] == "filed"][1]
-    assert refiled["refiled_from"] == before["archive_code"]
+    classified = [e["details"] for e in events if e["action"] == "classified"]
+    assert [c["retention"] for c in classified] == [before["retention"], "永久", "30年"]
+    assert classified[1]["previous"]["retention"] == before["retention"]
+    assert classified[2]["rule"] == f"{TEST_USER} 更正：按归档范围改正"  # a clerk's 保管期限 is its own rule
     no_reason = run(data, "correct", result["reg_no"], "标题", "另一个标题", check_code=9)
     assert "理由" in no_reason.stderr
     bad = run(data, "correct", result["reg_no"], "route", "急件", "--reason", "试", check_code=9)
