@@ -78,6 +78,7 @@ def verify(session: Session, key: AuditKey | None, checkpoints: Iterable[Checkpo
                               f"审计日志止于第 {walk.end_seq} 条，而链头记载为第 {head.last_seq} 条：日志末尾被截去"))
     problems += _register_problems(session, walk)
     problems += _number_problems(session, walk)
+    problems += _item_problems(session)
     problems += [p for c in checkpoints if (p := _checkpoint_problem(c, key, walk))]
     return problems
 
@@ -161,6 +162,24 @@ def _number_problems(session: Session, walk: _Walk) -> list[Break]:
             problems.append(Break(None, None, f"「{key[0]}」{key[1]} 年的计数器为 {found}，按登记应为 {replayed}："
                                               + (f"下一个号将跳过{_span(replayed + 1, found)}" if found > replayed
                                                  else "下一个号将与已登记的号重复")))
+    return problems
+
+
+def _item_problems(session: Session) -> list[Break]:
+    """Each filed category's 件号 run 1..n without a gap, and each 档号 ends with its 件号."""
+    problems = []
+    numbers: dict[str, list[int]] = {}
+    rows = session.execute(select(Document.reg_no, Document.archive_code, Document.item_no)
+                           .where(Document.item_no.is_not(None)).order_by(Document.id))
+    for reg_no, code, item_no in rows:
+        category, _, tail = (code or "").rpartition("-")
+        if tail != f"{item_no:04d}":
+            problems.append(Break(None, reg_no, f"档号「{code}」与其件号 {item_no} 不符"))
+            continue
+        numbers.setdefault(category, []).append(item_no)
+    for category, found in sorted(numbers.items()):  # archive_code is unique: no 件号 twice
+        if missing := sorted(set(range(1, max(found) + 1)) - set(found)):
+            problems.append(Break(None, None, f"类别 {category} 的件号缺 {'、'.join(map(str, missing))}：记录被删除或改动"))
     return problems
 
 

@@ -200,3 +200,17 @@ def test_provisional_codes_from_an_older_wenshu_are_withdrawn_before_numbering(r
         withdrawn = [e for e in events(session, first) if e.action == Action.CLASSIFIED and "withdrawn" in e.details]
     assert withdrawn
     assert verify_registry(engine, settings).problems == []
+
+
+def test_audit_verify_names_a_gap_in_a_filed_category(registry):
+    engine, settings = registry
+    first = _add(engine, settings, "甲", title="关于甲的通知", date=date(2026, 2, 1))
+    _add(engine, settings, "乙", title="关于乙的通知", date=date(2026, 3, 1))
+    _add(engine, settings, "丙", title="关于丙的通知", date=date(2026, 4, 1))
+    archive_file.file_year(engine, settings, YEAR, "clerk")
+    category = f"{settings.office.fonds_code}-WS·2026-D10-BGS"
+    with engine.begin() as connection:  # a filed record renumbered behind wenshu's back
+        connection.execute(Document.__table__.update().where(Document.reg_no == first)
+                           .values(item_no=9, archive_code=f"{category}-0009"))
+    problems = [p.problem for p in verify_registry(engine, settings).problems]
+    assert f"类别 {category} 的件号缺 1、4、5、6、7、8：记录被删除或改动" in problems, problems
