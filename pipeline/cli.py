@@ -13,7 +13,7 @@ from rich.table import Table
 
 from core.errors import AuditChainBroken, Exit, InvalidValue, WenshuError
 from core.vocab import SYSTEM_ACTOR, Status
-from pipeline import cli_archive, cli_archive_catalogue, cli_handling, cli_search, cli_slip, cli_users, cli_watch, cli_web  # noqa: F401  (their commands register on `app`)
+from pipeline import cli_archive, cli_archive_catalogue, cli_archive_export, cli_handling, cli_search, cli_slip, cli_users, cli_watch, cli_web  # noqa: F401  (their commands register on `app`)
 from pipeline.cli_app import Edge, app, audit_app, check_direction, console, err_console, print_json
 
 @app.command()
