@@ -22,7 +22,7 @@ from registry.queries import MASKED_TITLE
 # Keyed by the code; ``ACTION_LABELS`` holds exactly the members of ``registry.audit.Action``
 # (tests/pipeline/test_audit_cli.py checks that each has a name here).
 NAMES: dict[str, str] = {
-    "registered": "登记", "routed": "分办", "filed": "归档", "indexed": "索引", "corrected": "更正",
+    "registered": "登记", "routed": "分办", "filed": "编档号（旧版）", "indexed": "索引", "corrected": "更正",
     "voided": "作废", "quarantined": "隔离", "duplicate": "重复文件", "exported": "导出", "linked": "关联",
     "discarded": "删除隔离文件", "keyed": "启用审计密钥", "triggers_repaired": "恢复保护触发器",
     "user_added": "添加用户", "password_changed": "修改密码", "user_disabled": "停用用户",
@@ -54,7 +54,7 @@ DETAIL_NAMES: dict[str, str] = {
 # Values that are codes, by the key they stand under.
 VALUE_NAMES: dict[str, dict[str, str]] = {
     "kind": {"same_file": "同一文件", "same_document": "同一公文"},
-    "what": {"csv": "登记簿 CSV", "xlsx": "登记簿 Excel", "audit.csv": "审计日志 CSV", "audit.xlsx": "审计日志 Excel"},
+    "what": {"csv": "登记簿 CSV", "xlsx": "登记簿 Excel", "audit.csv": "审计日志 CSV", "audit.xlsx": "审计日志 Excel", "archive.package": "归档数据包", "archive.catalogue": "归档文件目录与备考表"},
     "destination": {"web": "网页下载", "stdout": "命令行输出"},
 }
 HIDDEN = frozenset({"digest"})

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.errors import InvalidValue
 from core.settings import Settings
 from registry.audit import as_utc
+from registry.filing import classify
 from registry.handling import summary
 from registry.models import Document
 
@@ -51,7 +52,7 @@ HANDLING_FIELDS = ("handling_state", "lead", "closed_on")
 # Understanding results kept in Document.details that `show` returns too.
 # name -> the value when a record has none
 DETAIL_FIELDS: dict[str, Any] = {"why_route": [], "references": [], "checks": [],
-                                 "awaits": None, "number_allocated": False}
+                                 "awaits": None, "number_allocated": False, "retention_rule": None}
 # The fields that are moments (ISO 8601 with the office's offset) and days (ISO 8601) in the
 # JSON: typed cells in Excel.
 MOMENT_FIELDS = frozenset({"registered_at"})
@@ -89,7 +90,16 @@ def record_json(document: Document, settings: Settings, *, with_text: bool = Fal
         # stricter than core.vocab.is_secret (which lets 无, 非密, 公开 ... through): the column
         # has no constraint, so a row written outside understand/correct may hold such a word.
         record["text"] = None if document.secrecy else document.text
+        record["archive_category"] = _category(document, settings)
     return record
+
+
+def _category(document: Document, settings: Settings) -> str | None:
+    """The 归档 category (全宗号-WS·年度-期限-机构): final once filed, else where it will be filed."""
+    if document.item_no is not None and document.archive_code:
+        return document.archive_code.rsplit("-", 1)[0]
+    found = classify(document, settings)
+    return found.category(settings) if found else None
 
 
 def _handling_fields(document: Document, settings: Settings) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def test_the_page_shows_every_field_why_route_and_the_text(office):
             assert f"<dt>{heading}</dt>" in page.text and html.escape(shown, quote=False) in page.text
     assert record["why_route"] and all(html.escape(reason, quote=False) in page.text for reason in record["why_route"])
     assert '<pre class="text">' in page.text and "考试安排表" in page.text
-    assert [row[1:3] for row in history_rows(page.text)][:3] == [["登记", "clerk"], ["分办", "clerk"], ["归档", "clerk"]]
+    assert [row[1:3] for row in history_rows(page.text)][:3] == [["登记", "clerk"], ["分办", "clerk"], ["分类", "clerk"]]
     # the same file sent again under another name is listed as received again
     assert "期末考试通知（重发）.docx（同一文件" in page.text
     assert "<script>" not in page.text.replace('<script src="/static/', "") and " style=" not in page.text

@@ -29,7 +29,8 @@ FIELD_HEADINGS = dict(FIELDS)
 # The page shows the 公文's own fields first, then how it was registered (the rest of ``FIELDS``).
 GONGWEN_FIELDS = ("doc_type", "doc_number", "issuer", "title", "date", "secrecy", "urgency", "route", "deadline",
                   "department", "archive_code", "retention", "status")
-REGISTER_FIELDS = tuple(name for name, _ in FIELDS if name not in GONGWEN_FIELDS and name != "warnings")
+# 作废原因 has its own banner at the top of the page.
+REGISTER_FIELDS = tuple(name for name, _ in FIELDS if name not in (*GONGWEN_FIELDS, "warnings", "void_reason"))
 RELATIONS = {"answers": "本文答复", "answered_by": "答复本文", "cites": "本文引用", "same_number": "同一发文字号"}
 
 
