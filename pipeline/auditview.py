@@ -54,7 +54,8 @@ DETAIL_NAMES: dict[str, str] = {
 # Values that are codes, by the key they stand under.
 VALUE_NAMES: dict[str, dict[str, str]] = {
     "kind": {"same_file": "同一文件", "same_document": "同一公文"},
-    "what": {"csv": "登记簿 CSV", "xlsx": "登记簿 Excel", "audit.csv": "审计日志 CSV", "audit.xlsx": "审计日志 Excel", "archive.package": "归档数据包", "archive.catalogue": "归档文件目录与备考表"},
+    "what": {"csv": "登记簿 CSV", "xlsx": "登记簿 Excel", "audit.csv": "审计日志 CSV", "audit.xlsx": "审计日志 Excel",
+             "archive.package": "归档数据包", "archive.catalogue": "归档文件目录与备考表"},
     "destination": {"web": "网页下载", "stdout": "命令行输出"},
 }
 HIDDEN = frozenset({"digest"})
