@@ -9,6 +9,8 @@ A role not listed for an action may not do it. Why the table is as it is:
 - 审计员 read the register (涉密 rows masked, never left out), every record's history, the
   audit trail and its verification, and export what they read; they change nothing.
 - 管理员 keep the accounts and see the state of the system, not the documents' contents.
+- 归档 is the 文书's: they file the year and take out its package; 审计员 read the plan and the
+  归档文件目录.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # 承办/办结); the registry checks each transition's state, role and user itself
     "handle": frozenset({"clerk", "leader", "handler"}),
     "tasks": frozenset({"clerk", "leader", "handler"}),  # 我的待办: those who are given 办理 steps to do
+    # 归档 (issue 17): the 文书 file the year; an auditor reads the plan and takes out the 目录 of
+    # what was filed. An administrator neither: the 归档 page shows the documents' descriptions.
+    "archive_view": frozenset({"clerk", "auditor"}),    # the 归档 page, the plan, the 归档文件目录
+    "archive_file": frozenset({"clerk"}),               # 归档 (件号), 核对提示, 备考表, the archive package
 }
 
 ACTION_NAMES: dict[str, str] = {
@@ -48,7 +54,7 @@ ACTION_NAMES: dict[str, str] = {
     "void": "作废", "register": "登记簿", "export": "导出", "audit": "审计日志", "verify": "校验审计链",
     "export_audit": "导出审计日志",
     "quarantine": "隔离区", "retry": "重新处理", "discard": "删除隔离文件", "upload": "上传", "users": "用户管理",
-    "handle": "办理", "tasks": "我的待办",
+    "handle": "办理", "tasks": "我的待办", "archive_view": "归档", "archive_file": "执行归档",
 }
 
 # Auditors see 涉密 rows of the register masked instead of left out: numbering has no

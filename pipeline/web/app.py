@@ -38,7 +38,9 @@ SECURITY_HEADERS = {
 _STATUS = {Exit.NOT_FOUND: 404, Exit.TAMPERED: 503, Exit.DATABASE: 503, Exit.STORAGE_FULL: 507,
            Exit.INDEX_UNAVAILABLE: 503, Exit.AUDIT_CHAIN_BROKEN: 409,
            # 办理 (issue 16): a step the record's state does not allow; one this user may not take
-           Exit.HANDLING_CONFLICT: 409, Exit.HANDLING_REFUSED: 403}
+           Exit.HANDLING_CONFLICT: 409, Exit.HANDLING_REFUSED: 403,
+           # 归档 (issue 17): the year has records that block filing; a filed record refuses a change
+           Exit.ARCHIVE_BLOCKED: 409, Exit.ARCHIVED_RECORD: 409}
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -21,7 +21,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # The navigation bar: (action, path); a link shows only to roles that may follow it.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("home", "/"), ("tasks", "/tasks"), ("search", "/search"), ("register", "/register"), ("audit", "/audit"),
-    ("quarantine", "/quarantine"), ("upload", "/upload"), ("users", "/users"),
+    ("archive_view", "/archive"), ("quarantine", "/quarantine"), ("upload", "/upload"), ("users", "/users"),
 )
 
 

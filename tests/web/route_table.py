@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from core.vocab import SYSTEM_ACTOR
+from core.vocab import OUTGOING, SYSTEM_ACTOR
 from pipeline import quarantined
-from registry import users
+from registry import archive_file, users
 from tests.web.conftest import PASSWORD, Office
 
 ROLES = ("admin", "clerk", "leader", "handler", "auditor", "scanner")
@@ -37,8 +37,11 @@ FEEDERS = frozenset({"clerk", "scanner"})                           # 上传, �
 CLERKS = frozenset({"clerk"})                                       # 更正, 作废, 删除
 ADMINS = frozenset({"admin"})                                       # 用户
 HANDLING = frozenset({"clerk", "leader", "handler"})                # 办理 steps, 我的待办
+ARCHIVE_READERS = frozenset({"clerk", "auditor"})                   # the 归档 page, its plan, the 目录
+ARCHIVISTS = frozenset({"clerk"})                                   # 归档, 核对提示, 备考表, the package
 
 _serial = itertools.count(1)
+_years = itertools.count(2001)     # a year of its own for each filing
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,51 @@ def _handle(api: bool) -> Build:
     return build
 
 
+def _our_notice(office: Office, year: int, *, deadline: bool = False) -> str:
+    """A 发文 通知 of the office signed in ``year``: nothing blocks its filing unless it names a
+    deadline long past (then its 初审 warning 收文时已逾期 waits for 核对提示)."""
+    n = next(_serial)
+    due = f"请于{year}年3月31日前报送材料。\n" if deadline else "请各部门遵照执行。\n"
+    return office.register_text(f"归档{n}.txt", f"东湖大学化学化工学院文件\n化学院发〔{year}〕{n}号\n"
+                                              f"东湖大学化学化工学院关于第{n}次归档测试的通知\n各系、各办公室：\n{due}"
+                                              f"东湖大学化学化工学院\n{year}年3月1日\n", direction=OUTGOING)
+
+
+FILED_YEAR = 2019   # filed once per office, for the 目录, 备考表 and package
+
+
+def _download(path: str) -> Build:
+    """A download of the office's filed year (filed the first time one is asked for)."""
+    def build(office: Office, may: bool) -> Call:
+        if "filed" not in office.records:
+            office.records["filed"] = _our_notice(office, FILED_YEAR)
+            archive_file.file_year(office.engine, office.settings, FILED_YEAR, "clerk")
+        return Call(path, {"params": {"year": FILED_YEAR}})
+    return build
+
+
+def _file_year(api: bool) -> Build:
+    """A year of its own with one 件 and nothing blocking, for each role that may file it; a
+    year with blockers (nothing filed, whoever asks) for the others."""
+    def build(office: Office, may: bool) -> Call:
+        year = next(_years) if may else 2026
+        if may:
+            _our_notice(office, year)
+        return Call("/api/archive/file", {"json": {"year": year}}) if api else \
+            Call("/archive/file", {"data": {"year": str(year), "confirmed": "1"}})
+    return build
+
+
+def _review(api: bool) -> Build:
+    """A record whose 初审 warning waits for 核对提示 (a fresh one for each role that may)."""
+    def build(office: Office, may: bool) -> Call:
+        reg_no = _our_notice(office, 1999, deadline=True) if may else office.records["pdf"]
+        body = {"reg_no": reg_no, "reason": "已核对原件"}
+        return Call("/api/archive/review", {"json": body}) if api else \
+            Call("/archive/review", {"data": {**body, "year": "1999"}})
+    return build
+
+
 SEARCH = {"q": "期末考试"}
 
 TABLE: tuple[Route, ...] = (
@@ -247,6 +295,20 @@ TABLE: tuple[Route, ...] = (
     Route("POST", "/api/documents/{reg_no}/handling", "handle", HANDLING, 200, _handle(api=True)),
     Route("GET", "/tasks", "tasks", HANDLING, 200, fixed("/tasks")),
     Route("GET", "/api/tasks", "tasks", HANDLING, 200, fixed("/api/tasks", params={"mine": "1"})),
+    # 归档 (issue 17)
+    Route("GET", "/archive", "archive_view", ARCHIVE_READERS, 200, fixed("/archive")),
+    Route("GET", "/api/archive/plan", "archive_view", ARCHIVE_READERS, 200, fixed("/api/archive/plan")),
+    Route("POST", "/archive/file", "archive_file", ARCHIVISTS, 303, _file_year(api=False)),
+    Route("POST", "/api/archive/file", "archive_file", ARCHIVISTS, 200, _file_year(api=True)),
+    Route("POST", "/archive/review", "archive_file", ARCHIVISTS, 303, _review(api=False)),
+    Route("POST", "/api/archive/review", "archive_file", ARCHIVISTS, 200, _review(api=True)),
+    Route("GET", "/api/archive/catalogue.xlsx", "archive_view", ARCHIVE_READERS, 200,
+          _download("/api/archive/catalogue.xlsx")),
+    Route("GET", "/api/archive/catalogue.docx", "archive_view", ARCHIVE_READERS, 200,
+          _download("/api/archive/catalogue.docx")),
+    Route("GET", "/api/archive/box-notes.docx", "archive_file", ARCHIVISTS, 200,
+          _download("/api/archive/box-notes.docx")),
+    Route("GET", "/api/archive/package.zip", "archive_file", ARCHIVISTS, 200, _download("/api/archive/package.zip")),
     # 用户
     Route("GET", "/users", "users", ADMINS, 200, fixed("/users")),
     Route("GET", "/api/users", "users", ADMINS, 200, fixed("/api/users")),

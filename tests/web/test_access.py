@@ -85,7 +85,8 @@ def test_route_by_role(office: Office, route: Route, role: str):
     else:
         assert response.status_code == route.success, f"{role} {route.key}: {response.status_code} {body}"
         kind = response.headers.get("content-type", "")
-        if route.success == 200 and route.api and not route.path.endswith((".csv", ".xlsx", ".docx", ".pdf", "/original")):
+        files = (".csv", ".xlsx", ".docx", ".pdf", ".zip", "/original")
+        if route.success == 200 and route.api and not route.path.endswith(files):
             assert kind.startswith("application/json"), kind
         elif route.success == 200 and not route.api and not route.path.endswith("/original"):
             assert kind.startswith("text/html"), kind
