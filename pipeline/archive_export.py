@@ -84,9 +84,10 @@ class PackageExport:
 
 
 def export_year(engine: Engine, settings: Settings, year: int, out_dir: str | Path, *, actor: str,
-                include_secret: bool = False) -> PackageExport:
+                include_secret: bool = False, destination: str | None = None) -> PackageExport:
     """Write the package of ``year``'s filed 件 into ``out_dir`` (missing or empty), as a BagIt
-    bag, and record the export in the audit log as ``actor``."""
+    bag, and record the export in the audit log as ``actor``, going to ``destination`` (default:
+    the folder; the web says ``web``, its folder being a temporary one)."""
     categories = archive_plan.filed(engine, settings, year)
     if not categories:
         raise InvalidValue(f"{year} 年度还没有已归档的文件，请先 archive file",
@@ -99,7 +100,7 @@ def export_year(engine: Engine, settings: Settings, year: int, out_dir: str | Pa
         _clear(out, made)
         raise
     records.record_export(engine, what=WHAT, filters={"year": year, "include_secret": include_secret},
-                          count=result.items, actor=actor, destination=str(out))
+                          count=result.items, actor=actor, destination=destination or str(out))
     return result
 
 

@@ -71,7 +71,8 @@ def package_download(engine: Engine, settings: Settings, year: int, *, actor: st
     with _folder() as folder:
         bag = folder / name
         bag.mkdir()
-        made = archive_export.export_year(engine, settings, year, bag, actor=actor, include_secret=include_secret)
+        made = archive_export.export_year(engine, settings, year, bag, actor=actor, include_secret=include_secret,
+                                          destination="web")
         path = folder / "package.zip"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for member in sorted(bag.rglob("*")):

@@ -319,6 +319,8 @@ def test_the_package_is_a_zip_of_the_bag(filed):
     assert not any(secret_code in name for name in names)                 # 涉密: only when asked
     with_secret = clerk.get(f"/api/archive/package.zip?year={YEAR}&include_secret=1")
     assert any(secret_code in name for name in zipfile.ZipFile(io.BytesIO(with_secret.content)).namelist())
+    exported = json.loads(events(filed, "exported", SECRET_CLERK)[-1].details)
+    assert (exported["what"], exported["destination"]) == ("archive.package", "web")  # not the temporary folder
 
 
 def test_the_page_offers_the_downloads_of_a_filed_year(filed):
