@@ -21,7 +21,6 @@ the result says what could not be checked.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from core.vocab import is_secret
 from extractors import FORMATS, ExtractionError, detect, extract
 from extractors.errors import MissingEngine, Unsupported
 from pipeline import archive_export
+from pipeline.files import sha256_of
 from pipeline.archive_metadata import (ARCHIVE_CODE, METADATA_NAME, RETENTION_NAMES, SCHEMA_NAME, TEXT_NAME,
                                        Metadata, MetadataInvalid, read_metadata)
 from registry import archive_plan, audit
@@ -63,7 +63,6 @@ TOP_FILES = frozenset({archive_export.README_NAME, SCHEMA_NAME, *archive_export.
 OCR_ONLY = frozenset({"png", "jpeg", "tiff", "bmp", "webp", "gif"})
 _REGISTRY_RETENTION = {name: registry_name for registry_name, name in RETENTION_NAMES.items()}
 LEAK_MIN = 12   # a body line this long found in metadata (and in no field or audit event) is a leak
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -253,19 +252,11 @@ def _manifests(check: _Check, bag: bagit.Bag) -> None:
         full = check.root / relative
         if relative in only_in_manifest or "sha256" not in hashes or not full.is_file() or full.is_symlink():
             continue
-        check.hashes[relative] = found = _sha256(full)
+        check.hashes[relative] = found = sha256_of(full)
         if found != hashes["sha256"]:
             check.add(AUTHENTIC, _where(relative), f"{relative} 的内容已改变：SHA-256 与清单不符")
     if not check.problems:  # nothing named above or by the walk: say what bagit said
         check.add(COMPLETE, check.root.name, f"BagIt 校验未通过：{failure}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------- the 件
@@ -324,7 +315,7 @@ def _item_folder(check: _Check, folder: Path, include_secret: bool) -> Metadata 
     if not original.is_file() or original.is_symlink():
         check.add(COMPLETE, code, f"缺少原件 {metadata.file_name}")
         return metadata
-    found = check.hashes.get(f"data/{code}/{metadata.file_name}") or _sha256(original)
+    found = check.hashes.get(f"data/{code}/{metadata.file_name}") or sha256_of(original)
     if found != metadata.sha256:
         check.add(AUTHENTIC, code, f"原件 {metadata.file_name} 的 SHA-256 与元数据的数字摘要不符")
     if original.stat().st_size != metadata.size:

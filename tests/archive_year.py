@@ -9,14 +9,16 @@ voided 通知 (excluded) and a 上级 通知 sent for information.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.vocab import ACTION_ITEM, FINISHED, OUTGOING
 from pipeline.handling import act
 from registry import archive_file, archive_plan
-from registry.archive_plan import Plan
+from registry.archive_plan import Item, Plan
 from registry.corrections import void
 from registry.handling import get_handling
 from tests.pipeline.test_understood_registration import REPLY, REQUEST
-from tests.web.conftest import SECRET_CLERK, Office
+from tests.web.conftest import SECRET_CLERK, Office, make_office
 
 YEAR = 2026
 
@@ -53,6 +55,20 @@ def archive_year(office: Office) -> Plan:
     found = archive_plan.plan(office.engine, office.settings, YEAR)
     assert found.ready, found.blockers
     return found
+
+
+def filed_office(root: Path, template_root: Path) -> Office:
+    """A web test office with its samples and the year, filed by the clerk."""
+    office = make_office(root, samples=True, template_root=template_root)
+    archive_year(office)
+    archive_file.file_year(office.engine, office.settings, YEAR, "clerk")
+    return office
+
+
+def filed_items(office: Office) -> dict[str, Item]:
+    """The filed 件 by what they are (``office.records``' keys)."""
+    by_reg_no = {i.reg_no: i for c in archive_plan.filed(office.engine, office.settings, YEAR) for i in c.items}
+    return {what: by_reg_no[reg_no] for what, reg_no in office.records.items() if reg_no in by_reg_no}
 
 
 def settle(office: Office) -> None:

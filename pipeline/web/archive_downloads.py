@@ -23,13 +23,12 @@ from core.settings import Settings
 from registry import archive_plan, records
 from registry.archive_plan import Category
 from pipeline import archive_catalogue, archive_export
-from pipeline.web.downloads import Download
+from pipeline.web.downloads import Download, file_chunks
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ZIP = "application/zip"
 CATALOGUE_KINDS = {"xlsx": XLSX, "docx": DOCX}
-_FILE_CHUNK = 1 << 16
 
 
 def catalogue_download(engine: Engine, settings: Settings, year: int, kind: str, *, actor: str) -> Download:
@@ -43,7 +42,7 @@ def catalogue_download(engine: Engine, settings: Settings, year: int, kind: str,
         count = _count(categories)
         records.record_export(engine, what="archive.catalogue", filters={"year": year, "format": kind}, count=count,
                               actor=actor, destination="web")
-        return Download(f"归档文件目录-{year}.{kind}", CATALOGUE_KINDS[kind], count, _file_chunks(path))
+        return Download(f"归档文件目录-{year}.{kind}", CATALOGUE_KINDS[kind], count, file_chunks(path))
 
 
 def box_notes_download(engine: Engine, settings: Settings, year: int, *, actor: str, organizer: str,
@@ -59,7 +58,7 @@ def box_notes_download(engine: Engine, settings: Settings, year: int, *, actor: 
         count = _count(categories)
         records.record_export(engine, what="archive.box_notes", filters={"year": year, "checker": checker or ""},
                               count=count, actor=actor, destination="web")
-        return Download(f"备考表-{year}.docx", DOCX, count, _file_chunks(path))
+        return Download(f"备考表-{year}.docx", DOCX, count, file_chunks(path))
 
 
 def package_download(engine: Engine, settings: Settings, year: int, *, actor: str,
@@ -78,7 +77,7 @@ def package_download(engine: Engine, settings: Settings, year: int, *, actor: st
             for member in sorted(bag.rglob("*")):
                 if member.is_file():
                     archive.write(member, member.relative_to(folder).as_posix())
-        return Download(f"{name}.zip", ZIP, made.items, _file_chunks(path))
+        return Download(f"{name}.zip", ZIP, made.items, file_chunks(path))
 
 
 def filed(engine: Engine, settings: Settings, year: int) -> tuple[Category, ...]:
@@ -99,13 +98,3 @@ def _folder() -> Iterator[Path]:
         yield Path(folder)
 
 
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    """The file's bytes. It is opened now, so its folder can go at once (the open file stays
-    readable until the download ends, however it ends)."""
-    handle = path.open("rb")
-
-    def chunks() -> Iterator[bytes]:
-        with handle:
-            while chunk := handle.read(_FILE_CHUNK):
-                yield chunk
-    return chunks()

@@ -69,7 +69,7 @@ def register_download(engine: Engine, settings: Settings, filters: LogFilter, ki
             count = write_xlsx(rows(), path)
             records.record_export(engine, what="xlsx", filters=filters.as_dict(), count=count, actor=actor,
                                   destination="web")
-            return Download(name, KINDS[kind], count, _file_chunks(path))
+            return Download(name, KINDS[kind], count, file_chunks(path))
     count = queries.count_log(engine, settings, filters, clearance=clearance, mask=mask)
     records.record_export(engine, what="csv", filters=filters.as_dict(), count=count, actor=actor,
                           destination="web")
@@ -93,7 +93,7 @@ def audit_download(engine: Engine, settings: Settings, filters: AuditFilter, kin
             count = write_table_xlsx(AUDIT_HEADINGS, rows(), path, "审计日志")
             records.record_export(engine, what=what, filters=filters.as_dict(), count=count, actor=actor,
                                   destination="web")
-            return Download(name, KINDS[kind], count, _file_chunks(path))
+            return Download(name, KINDS[kind], count, file_chunks(path))
     count = auditlog.count_events(engine, settings, filters, clearance=clearance, reveal_numbers=reveal_numbers)
     records.record_export(engine, what=what, filters=filters.as_dict(), count=count, actor=actor,
                           destination="web")
@@ -123,7 +123,7 @@ def _spool() -> Iterator[Path]:
         yield Path(folder) / "export.xlsx"
 
 
-def _file_chunks(path: Path) -> Iterator[bytes]:
+def file_chunks(path: Path) -> Iterator[bytes]:
     """The file's bytes. It is opened now, so its folder can go at once (the open file stays
     readable) and nothing is left behind however the download ends."""
     handle = path.open("rb")

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from tests.archive_year import FOR_INFORMATION, MINUTES
 from tests.cli import TEST_USER, run, run_json
-
-
-def _write(folder, name, text):
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.pipeline.test_understood_registration import _write
 
 
 def test_plan_review_file_and_archive_correction(tmp_path):

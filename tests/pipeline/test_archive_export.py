@@ -17,11 +17,11 @@ from lxml import etree
 from core.errors import InvalidValue, Tampered
 from core.vocab import UNRESTRICTED
 from pipeline import archive_export, archive_metadata
-from registry import archive_file, archive_plan, auditlog, queries
+from registry import auditlog, queries
 from registry.archive_plan import Item
-from tests.archive_year import YEAR, archive_year
+from tests.archive_year import YEAR, filed_items, filed_office
 from tests.pipeline.test_secret_withheld import REPORT_BODY, REPORT_HEAD, REPORT_TAIL, body_runs, leaks
-from tests.web.conftest import SECRET_TITLE, Office, make_office
+from tests.web.conftest import SECRET_TITLE, Office
 
 REPO = Path(__file__).resolve().parents[2]
 XSD = REPO / "pipeline" / "schemas" / "wenshu-archive-metadata.xsd"
@@ -30,9 +30,7 @@ NS = {"w": "urn:wenshu:archive:dat46:1"}
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
-    made = make_office(tmp_path_factory.mktemp("export"), samples=True, template_root=tmp_path_factory.getbasetemp())
-    archive_year(made)
-    archive_file.file_year(made.engine, made.settings, YEAR, "clerk")
+    made = filed_office(tmp_path_factory.mktemp("export"), tmp_path_factory.getbasetemp())
     yield made
     made.close()
 
@@ -40,8 +38,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
 @pytest.fixture(scope="module")
 def items(office: Office) -> dict[str, Item]:
     """The filed 件 by what they are (office.records' keys)."""
-    by_reg_no = {i.reg_no: i for c in archive_plan.filed(office.engine, office.settings, YEAR) for i in c.items}
-    return {what: by_reg_no[reg_no] for what, reg_no in office.records.items() if reg_no in by_reg_no}
+    return filed_items(office)
 
 
 @pytest.fixture(scope="module")

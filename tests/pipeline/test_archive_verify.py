@@ -18,28 +18,24 @@ import pytest
 from core.errors import Exit, InvalidValue
 from pipeline import archive_export
 from pipeline.archive_verify import ASPECTS, VerifyResult, verify_package
-from registry import archive_file, archive_plan
 from registry.archive_plan import Item
-from tests.archive_year import YEAR, archive_year
+from tests.archive_year import YEAR, filed_items, filed_office
 from tests.cli import run, run_json
-from tests.web.conftest import Office, make_office
+from tests.web.conftest import Office
 
 AUTHENTIC, COMPLETE, USABLE, SAFE = ASPECTS
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
-    made = make_office(tmp_path_factory.mktemp("verify"), samples=True, template_root=tmp_path_factory.getbasetemp())
-    archive_year(made)
-    archive_file.file_year(made.engine, made.settings, YEAR, "clerk")
+    made = filed_office(tmp_path_factory.mktemp("verify"), tmp_path_factory.getbasetemp())
     yield made
     made.close()
 
 
 @pytest.fixture(scope="module")
 def items(office: Office) -> dict[str, Item]:
-    by_reg_no = {i.reg_no: i for c in archive_plan.filed(office.engine, office.settings, YEAR) for i in c.items}
-    return {what: by_reg_no[reg_no] for what, reg_no in office.records.items() if reg_no in by_reg_no}
+    return filed_items(office)
 
 
 def export(office: Office, folder: Path, *, include_secret: bool = False) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.understand import load_rules, understand
-from tests.archive_year import MINUTES
+from tests.archive_year import FOR_INFORMATION, MINUTES
 
 RESOLUTION = """东湖大学化学化工学院党政联席会议
 关于学院实验室安全责任制的决议
@@ -32,14 +32,6 @@ def test_the_offices_own_meeting_records_are_permanent(settings, text):
 
 
 def test_a_superiors_notice_for_information_is_kept_ten_years(settings):
-    notice = """东湖大学文件
-东大校发〔2026〕3号
-东湖大学关于公布2026年校历的通知
-各学院、各部门：
-现将2026年校历予以公布。
-东湖大学
-2026年1月8日
-"""
-    understood = understand(notice, settings)
+    understood = understand(FOR_INFORMATION, settings)
     assert (understood.retention, understood.retention_code) == ("10年", "D10")
     assert "普发" in understood.retention_rule
