@@ -92,13 +92,10 @@ def _documents(session, reg_nos: list[str]) -> dict[str, Document]:  # noqa: ANN
 def _withdraw_provisional(txn, found: Plan, documents: dict[str, Document]) -> None:  # noqa: ANN001
     """Records registered by an older wenshu carry a 档号 given at registration; withdraw those of
     the year (filed ones aside) before numbering, so a final 档号 never meets a provisional one."""
-    year_mark = f"-WS·{found.year}-"
-    stale = txn.session.scalars(select(Document).where(
-        Document.item_no.is_(None), Document.archive_code.is_not(None),
-        Document.archive_code.contains(year_mark))).all()
-    for document in {d.reg_no: d for d in [*stale, *(d for d in documents.values() if d.archive_code)]}.values():
-        if document.item_no is not None or not document.archive_code:
-            continue
+    of_year = txn.session.scalars(select(Document).where(  # voided ones too: they keep no 档号 either
+        Document.item_no.is_(None), Document.archive_code.contains(f"-WS·{found.year}-"))).all()
+    stale = {d.reg_no: d for d in [*of_year, *documents.values()] if d.archive_code}
+    for document in stale.values():
         corrections.check_chain(txn.session, document)
         withdrawn, document.archive_code = document.archive_code, None
         txn.record(Action.CLASSIFIED, document.reg_no, {"withdrawn_code": withdrawn, "reason": "件号改为归档时编制"},

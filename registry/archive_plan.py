@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from core.settings import Settings
 from core.vocab import ACTION_ITEM, FINISHED, INCOMING, RecordStatus
@@ -61,12 +61,6 @@ class Item:
     rule: str
     together_with: str | None
     note: str
-
-    @property
-    def day(self) -> date:
-        """The 目录's 日期: the 成文日期, else the day it was registered (UTC here; the plan
-        sorts by the office's day)."""
-        return self.date or self.registered_at.date()
 
 
 @dataclass(frozen=True)
@@ -168,7 +162,9 @@ def _of_year(session: Session, settings: Settings, year: int) -> list[Document]:
     dated = and_(Document.date >= date(year, 1, 1), Document.date < date(year + 1, 1, 1))
     undated = and_(Document.date.is_(None), Document.registered_at >= start - timedelta(days=1),
                    Document.registered_at < end + timedelta(days=1))
-    rows = session.scalars(select(Document).where(or_(dated, undated)).order_by(Document.id)).all()
+    # The body text is read only where a record is written (its digest hashes the text).
+    rows = session.scalars(select(Document).options(defer(Document.text)).where(or_(dated, undated))
+                           .order_by(Document.id)).all()
     return [d for d in rows if d.date is not None or as_utc(d.registered_at).astimezone(settings.zone).year == year]
 
 
