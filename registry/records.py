@@ -89,7 +89,7 @@ def register(engine: Engine, settings: Settings, intake: Intake, actor: str,
             return Registration(reg_no=match.reg_no, duplicate_of=match.reg_no, duplicate_kind=SAME_DOCUMENT)
         if match is not None:
             warnings.append(match.warning(intake.fields["doc_number"]))
-        moment = now or audit.utc_now()
+        moment = audit.as_utc(now) if now else audit.utc_now()  # stored as UTC: SQLite keeps no zone
         number = _number(txn, settings, intake, moment)
         document = _new_document(intake, number, moment, actor, warnings)
         txn.record(Action.REGISTERED, number.reg_no, _registered_details(intake, number), document=document)

@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,8 +63,8 @@ def build(data_dir: Path, size: int):  # noqa: ANN201
                     "issuer": r["issuer"], "title": r["title"], "date": date(YEAR, 1 + i % 12, 1 + i % 28),
                     "route": "阅件", "department": department, "retention": RETENTIONS[i % 3]},
             details={"department_code": ("BGS", "JXK", "KYK", "RSK")[i % 4], "retention_rule": "基准测试"})
-        register(engine, settings, intake, "clerk", now=r["registered_at"].replace(tzinfo=settings.zone)
-                 .astimezone(timezone.utc).replace(year=YEAR))
+        register(engine, settings, intake, "clerk",
+                 now=datetime(YEAR, 1 + i % 12, 1 + i % 28, 9, tzinfo=settings.zone).astimezone(timezone.utc))
     print(f"registered {size:,} in {time.perf_counter() - started:.0f} s", flush=True)
     engine.dispose()
     return settings
