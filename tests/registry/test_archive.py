@@ -17,7 +17,7 @@ from core.vocab import SYSTEM_ACTOR
 from pipeline.auditing import verify_registry
 from pipeline.handling import act
 from registry import archive_file, archive_plan, users
-from registry.audit import Action, events
+from registry.audit import Action, events, matches_chain
 from registry.corrections import correct, void
 from registry.db import open_registry
 from registry.models import AuditEvent, Counter, Document
@@ -214,3 +214,13 @@ def test_audit_verify_names_a_gap_in_a_filed_category(registry):
                            .values(item_no=9, archive_code=f"{category}-0009"))
     problems = [p.problem for p in verify_registry(engine, settings).problems]
     assert f"类别 {category} 的件号缺 1、4、5、6、7、8：记录被删除或改动" in problems, problems
+
+
+def test_a_registration_moment_given_in_local_time_still_matches_its_audit_event(registry):
+    engine, settings = registry
+    local = datetime(2026, 3, 2, 9, 30, tzinfo=settings.zone)
+    reg_no = register(engine, settings, _intake("本地时间", title="关于丑的通知"), "clerk", now=local).reg_no
+    with Session(engine) as session:
+        document = session.scalar(select(Document).where(Document.reg_no == reg_no))
+        assert matches_chain(session, document)
+    archive_file.file_year(engine, settings, YEAR, "clerk")  # refuses a record that does not match
