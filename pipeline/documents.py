@@ -18,9 +18,10 @@ from sqlalchemy import Engine
 from core.errors import InvalidValue, NotFound
 from core.settings import Settings
 from core.vocab import is_secret, visible_to
-from pipeline import corrections
+from pipeline import archiving, corrections
 from registry import queries, views
 from registry.audit import Action
+from registry.archive_file import ARCHIVE_CORRECTABLE
 from registry.corrections import CHOICES, CORRECTABLE, field_named
 from registry.exports import FIELDS, record_json
 from registry.models import Document
@@ -40,6 +41,9 @@ FALLBACK_TYPE = "application/octet-stream"
 # The fields a clerk may correct, with the 登记簿's headings, in the register's order.
 CORRECTABLE_FIELDS: tuple[tuple[str, str], ...] = tuple((name, heading) for name, heading in FIELDS
                                                         if name in CORRECTABLE)
+# What 档案更正 may change on a filed record.
+ARCHIVE_CORRECTABLE_FIELDS = tuple((name, heading) for name, heading in CORRECTABLE_FIELDS
+                                   if name in ARCHIVE_CORRECTABLE)
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,16 @@ def stored_file(settings: Settings, document: Document) -> Path:
 def correct(engine: Engine, settings: Settings, reg_no: str, clearance: queries.Clearance, field: str,
             value: str, actor: str, *, reason: str) -> dict[str, Any]:
     """A clerk's correction of one field (reason required); the corrected record as ``show --json``.
-    A 密级 above the clerk's own clearance is refused: the record would vanish from their view."""
+    A 密级 above the clerk's own clearance is refused: the record would vanish from their view.
+    A filed record takes a 档案更正 instead: its 件号 and category stay."""
     document = queries.get_visible(engine, reg_no, clearance)
     if field_named(field) == "secrecy" and not visible_to(value.strip(), clearance):
         raise InvalidValue(f"不能将密级改为「{value.strip()}」：高于您的保密资格",
                            fix="Ask a clerk with that clearance.")
-    corrections.correct(engine, settings, document.reg_no, field, value, actor, reason=reason)
+    if document.item_no is not None:
+        archiving.correct_filed(engine, settings, document.reg_no, field, value, actor, reason=reason)
+    else:
+        corrections.correct(engine, settings, document.reg_no, field, value, actor, reason=reason)
     # read again: the record as `show --json` gives it, with its 办理 and newest correction
     return record(engine, settings, document.reg_no, clearance)
 

@@ -77,6 +77,9 @@ def record_json(document: Document, settings: Settings, *, with_text: bool = Fal
         if name == "last_corrected":
             record[name] = last_corrected(document, settings)
             continue
+        if name == "archive_code":  # final once filed; a 档号 an older wenshu gave at registration is not one
+            record[name] = document.archive_code if document.item_no is not None else None
+            continue
         value = getattr(document, name)
         if name == "registered_at":
             value = as_utc(value).astimezone(settings.zone).isoformat(timespec="seconds")

@@ -354,3 +354,22 @@ def test_a_year_with_nothing_filed_has_nothing_to_download(blocked):
     response = blocked.shared_client(SECRET_CLERK).get(f"/api/archive/catalogue.xlsx?year={YEAR}")
     assert response.status_code == 400
     assert response.json()["message"] == f"{YEAR} 年度尚无已归档的文件，请先归档"
+
+
+def test_a_filed_records_page_offers_archive_correction_and_no_voiding(filed):
+    clerk = filed.shared_client("clerk")
+    reg_no = filed.records["calendar"]
+    url = "/documents/" + quote(reg_no, safe="")
+    page = clerk.get(url)
+    assert page.status_code == 200
+    assert "档案更正" in page.text and 'action="' + url + '/void"' not in page.text
+    assert 'value="route"' not in page.text and 'value="title"' in page.text   # description only
+    corrected = clerk.post(url + "/corrections", data={"field": "title", "value": "东湖大学关于公布2026年度校历的通知",
+                                                       "reason": "题名与原件核对", "csrf_token": clerk.csrf_token})
+    assert corrected.status_code == 303, corrected.text[:300]
+    [event] = events(filed, "archive_corrected", "clerk")
+    assert json.loads(event.details)["reason"] == "题名与原件核对"
+    refused = clerk.post(url + "/corrections", data={"field": "retention", "value": "永久", "reason": "鉴定",
+                                                     "csrf_token": clerk.csrf_token})
+    assert refused.status_code == 400 and "归档后不变" in refused.text
+    assert clerk.post(url + "/void", data={"reason": "重复", "csrf_token": clerk.csrf_token}).status_code == 409

@@ -126,11 +126,13 @@ def _page(request: Request, viewer: Viewer, shown: documents.DocumentView, statu
           **context: Any) -> Response:
     record = shown.record
     checks = list(record.get("checks") or ())
+    # A filed record (it has its 档号) takes 档案更正 of its description only.
+    correctable = documents.ARCHIVE_CORRECTABLE_FIELDS if record["archive_code"] else documents.CORRECTABLE_FIELDS
     return render(request, "document.html", viewer, status_code, doc=shown, record=record,
                   url=document_url(record["reg_no"]), gongwen_fields=GONGWEN_FIELDS,
                   register_fields=REGISTER_FIELDS, headings=FIELD_HEADINGS,
                   warnings=[w for w in record.get("warnings") or () if w not in checks], checks=checks,
-                  action_labels=ACTION_LABELS, relations=RELATIONS, correctable=documents.CORRECTABLE_FIELDS,
+                  action_labels=ACTION_LABELS, relations=RELATIONS, correctable=correctable,
                   choices=documents.field_choices(), **context)
 
 
