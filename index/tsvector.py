@@ -51,10 +51,13 @@ _LONE_HAN = re.compile(rf"^[{HAN}]$")
 
 @dataclass(frozen=True)
 class Lexemes:
-    """lexeme -> [(position, weight)], ascending, within PostgreSQL's limits; and what the limits cost."""
+    """lexeme -> ascending positions within PostgreSQL's limits, each position's weight (from
+    where the title and the 发文字号 end), and what the limits cost."""
 
-    entries: dict[str, list[tuple[int, str]]]
-    positions: int           # positions of the analysis (title words included)
+    positions: dict[str, list[int]]
+    title_end: int           # positions 1..title_end are the title's (weight A)
+    number_end: int          # title_end+1..number_end the 发文字号's (B); the body's after (D)
+    total: int               # positions of the analysis (title words included)
     clamped: int             # positions beyond 16,383 (stored as 16,383, merged)
     truncated: int           # positions past a lexeme's 256th (not stored)
     too_long: int = 0        # lexemes left out for being over 2,047 bytes
@@ -63,6 +66,16 @@ class Lexemes:
     def lost(self) -> int:
         """Positions not stored where the analysis put them."""
         return self.clamped + self.truncated
+
+    def weight(self, token: str, position: int) -> str:
+        if token.startswith(TITLE_WORD) or position <= self.title_end:
+            return TITLE_WEIGHT
+        return NUMBER_WEIGHT if position <= self.number_end else BODY_WEIGHT
+
+    @property
+    def entries(self) -> dict[str, list[tuple[int, str]]]:
+        """lexeme -> [(position, weight)], as PostgreSQL reads the literal back."""
+        return {token: [(p, self.weight(token, p)) for p in positions] for token, positions in self.positions.items()}
 
 
 def searchable_text(doc: IndexDoc) -> tuple[str, str, str]:
@@ -85,42 +98,31 @@ def text_lexemes(title: str, doc_number: str = "", body: str = "") -> Lexemes:
     where: defaultdict[str, list[int]] = defaultdict(list)
     for position, token in enumerate(tokens, 1):
         where[token].append(position)
-    entries: dict[str, list[tuple[int, str]]] = {}
-    counts = [0, 0, 0]
-
-    def weight(position: int) -> str:
-        return TITLE_WEIGHT if position <= title_end else NUMBER_WEIGHT if position <= number_end else BODY_WEIGHT
-
-    for token, positions in where.items():
-        _add(entries, counts, token, [(p, weight(p)) for p in positions])
     total = len(tokens)
     if title:
-        words: defaultdict[str, list[int]] = defaultdict(list)
         for position, token in enumerate(jieba_tokens(cached_normalize(title)), 1):
             if is_word(token):
-                words[TITLE_WORD + token].append(position)
+                where[TITLE_WORD + token].append(position)
                 total += 1
-        for token, positions in words.items():
-            _add(entries, counts, token, [(p, TITLE_WEIGHT) for p in positions])
-    return Lexemes(entries, total, counts[0], counts[1], counts[2])
-
-
-def _add(entries: dict, counts: list[int], token: str, positions: list[tuple[int, str]]) -> None:
-    if len(token.encode("utf-8")) > MAX_LEXEME_BYTES:
-        counts[2] += 1
-        return
-    if positions[-1][0] > MAX_POSITION:
-        kept = [(p, w) for p, w in positions if p < MAX_POSITION]
-        beyond = [(p, w) for p, w in positions if p >= MAX_POSITION]
-        # PostgreSQL stores every position past the limit as the limit, keeping one weight
-        # (the strongest, as it merges duplicate positions).
-        kept.append((MAX_POSITION, min(w for _, w in beyond)))
-        counts[0] += len(positions) - len(kept)
-        positions = kept
-    if len(positions) > MAX_POSITIONS_PER_LEXEME:
-        counts[1] += len(positions) - MAX_POSITIONS_PER_LEXEME
-        positions = positions[:MAX_POSITIONS_PER_LEXEME]
-    entries[token] = positions
+    out: dict[str, list[int]] = {}
+    counts = [0, 0, 0]
+    for token, positions in where.items():
+        if len(token.encode("utf-8")) > MAX_LEXEME_BYTES:
+            counts[2] += 1
+            continue
+        if positions[-1] > MAX_POSITION:
+            # PostgreSQL stores every position past the limit as the limit. (It keeps the
+            # strongest weight of the positions it merges: the weight of the first of them,
+            # which is the limit's own unless the title and 发文字号 reach past it.)
+            kept = [p for p in positions if p < MAX_POSITION]
+            kept.append(MAX_POSITION)
+            counts[0] += len(positions) - len(kept)
+            positions = kept
+        if len(positions) > MAX_POSITIONS_PER_LEXEME:
+            counts[1] += len(positions) - MAX_POSITIONS_PER_LEXEME
+            positions = positions[:MAX_POSITIONS_PER_LEXEME]
+        out[token] = positions
+    return Lexemes(out, title_end, number_end, total, counts[0], counts[1], counts[2])
 
 
 def document_lexemes(doc: IndexDoc) -> Lexemes:
@@ -139,10 +141,18 @@ def quote(lexeme: str) -> str:
 
 def tsvector_literal(lexemes: Lexemes | dict[str, list[tuple[int, str]]]) -> str:
     """The literal to cast with ``::tsvector`` (or COPY into a tsvector column)."""
-    entries = lexemes.entries if isinstance(lexemes, Lexemes) else lexemes
-    return " ".join(
-        quote(token) + ":" + ",".join(str(p) if w == BODY_WEIGHT else f"{p}{w}" for p, w in positions)
-        for token, positions in entries.items())
+    if not isinstance(lexemes, Lexemes):
+        return " ".join(quote(token) + ":" + ",".join(str(p) if w == BODY_WEIGHT else f"{p}{w}" for p, w in positions)
+                        for token, positions in lexemes.items())
+    items = []
+    weighted_end = lexemes.number_end
+    for token, positions in lexemes.positions.items():
+        if positions[0] > weighted_end and not token.startswith(TITLE_WORD):  # body only: weight D, not written
+            items.append(f"{quote(token)}:{','.join(map(str, positions))}")
+        else:
+            items.append(f"{quote(token)}:" + ",".join(
+                f"{p}{w}" if (w := lexemes.weight(token, p)) != BODY_WEIGHT else str(p) for p in positions))
+    return " ".join(items)
 
 
 def document_tsvector(doc: IndexDoc) -> str:
