@@ -60,7 +60,10 @@ def substring_query(fieldname: str, text: str) -> Q.Query | None:
         return None
     if len(tokens) == 1:
         if _LONE_HAN.match(tokens[0]):
-            return Q.Or([Q.Term(fieldname, tokens[0]), Q.Prefix(fieldname, tokens[0])])
+            # Scored as the sum of its terms' BM25, as index.engine scores it. whoosh's default
+            # (constantscore=True) gives every match 1.0 in a segment of up to 5,000 documents
+            # with three expansions or more, so its search ranked such a query unlike the engine.
+            return Q.Or([Q.Term(fieldname, tokens[0]), Q.Prefix(fieldname, tokens[0], constantscore=False)])
         return Q.Term(fieldname, tokens[0])
     return Q.Phrase(fieldname, tokens)
 
