@@ -37,7 +37,7 @@ from index.documents import IndexDoc
 from index.errors import IndexBusy, IndexUnavailable
 from index.schema import SCHEMA_VERSION
 from index.writer import (LOCK_TIMEOUT, as_index_doc, create_empty, create_or_open, current_dir, directory_lock,
-                          document_fields,
+                          document_fields, merge_small,
                           generation_dirs, next_generation, open_index, open_path, open_writer, write_current,
                           write_documents)
 
@@ -130,7 +130,7 @@ def fix(settings: Settings, drift: Drift, records_by_reg_no: Mapping[str, IndexD
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=merge_small)
     finally:
         ix.close()
     return len(wanted) + len(drift.orphans)
