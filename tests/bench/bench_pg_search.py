@@ -11,8 +11,9 @@
 worker processes, their tsvector literal built by ``index.tsvector``, and COPYed straight into a
 table of a scratch database (not through the registry): the filter fields as columns, the body
 (normalised, for snippets) and ``tokens tsvector``. Then, for a GIN index and for a RUM index
-(``rum_tsvector_ops``, the Debian package postgresql-15-rum) and for both together in turn,
-bench_search's query mix
+(``rum_tsvector_ops``, the Debian package postgresql-15-rum), for both together, and for a RUM
+index that keeps the registration moment in its postings (``rum_tsvector_addon_ops``: the newest
+2,000 matches ranked by ``ts_rank_cd``) in turn, bench_search's query mix
 is translated from wenshu's own query plan (``index.query.build_plan``) to SQL and timed: the
 top 10 by rank (``ts_rank_cd`` for GIN, RUM's ``<=>`` ordering) with their snippets, the exact
 total, and a total capped at 10,001 ("10,000+"). Also: index sizes and build times, the load
@@ -71,7 +72,11 @@ BTREES = ("CREATE INDEX docs_doc_number ON docs (doc_number_key)",
           "CREATE INDEX docs_doc_type ON docs (doc_type, date DESC)",
           "CREATE INDEX docs_issuer ON docs (issuer, date DESC)")
 TEXT_INDEXES = {"gin": "CREATE INDEX docs_tokens_gin ON docs USING gin (tokens)",
-                "rum": "CREATE INDEX docs_tokens_rum ON docs USING rum (tokens rum_tsvector_ops)"}
+                "rum": "CREATE INDEX docs_tokens_rum ON docs USING rum (tokens rum_tsvector_ops)",
+                # RUM with the registration moment in its postings: the matches come newest first
+                "newest": "CREATE INDEX docs_tokens_newest ON docs USING rum (tokens rum_tsvector_addon_ops, "
+                          "registered_at) WITH (attach = 'registered_at', to = 'tokens')"}
+NEWEST = 2000  # "newest": ts_rank_cd ranks the newest NEWEST matches only
 WEIGHTS = "{0.1,0.2,0.4,1.0}"  # ts_rank_cd's {D,C,B,A}: PostgreSQL's default, written out
 CAP = 10_000
 TODAY = date(2026, 3, 15)
@@ -327,6 +332,11 @@ def top_sql(query: SqlQuery, kind: str, limit: int = 10) -> tuple[str, list]:
     if query.rank_query is None:
         sql = f"SELECT id, NULL FROM docs WHERE {where} ORDER BY {exact}date DESC, registered_at DESC LIMIT {limit}"
         return sql, params + ([query.number] * 2 if exact else [])
+    if kind == "newest":  # the newest matches straight from the index, the best of them by ts_rank_cd
+        sql = (f"SELECT id, ts_rank_cd('{WEIGHTS}', tokens, %s::tsquery) AS score FROM (SELECT id, tokens, date "
+               f"FROM docs WHERE {where} ORDER BY registered_at <=| '2100-01-01'::timestamp LIMIT {NEWEST}) s "
+               f"ORDER BY score DESC, date DESC LIMIT {limit}")
+        return sql, [query.rank_query, *params]
     if kind in ("rum", "both"):  # both: RUM orders, the planner takes either index to match and count
         sql = (f"SELECT id, tokens <=> %s::tsquery AS score FROM docs WHERE {where} "
                f"ORDER BY {exact}tokens <=> %s::tsquery LIMIT {limit}")
@@ -341,8 +351,13 @@ def search_page(cur, query: SqlQuery, kind: str, limit: int = 10) -> list[tuple[
     from index.snippets import snippet
 
     sql, params = top_sql(query, kind, limit)
+    forced = kind == "newest" and query.rank_query
+    if forced:  # else the planner may sort a bitmap scan's (or a sequential scan's) matches itself
+        cur.execute("SET enable_bitmapscan = off; SET enable_seqscan = off")
     cur.execute(sql, params)
     ids = [row[0] for row in cur.fetchall()]
+    if forced:
+        cur.execute("RESET enable_bitmapscan; RESET enable_seqscan")
     if not ids:
         return []
     cur.execute("SELECT id, reg_no, coalesce(body, title) FROM docs WHERE id = ANY(%s)", [ids])
@@ -420,7 +435,7 @@ def build_btrees(url: str) -> float:
 def build_text_index(url: str, kind: str) -> tuple[float, int]:
     with connect(url) as conn:
         conn.execute("SET maintenance_work_mem = '1GB'")
-        if kind == "rum":
+        if kind != "gin":
             conn.execute("CREATE EXTENSION IF NOT EXISTS rum")
         wanted = ("gin", "rum") if kind == "both" else (kind,)
         for other in TEXT_INDEXES:  # gin or rum alone is timed alone; both keeps what is built
@@ -702,8 +717,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=100_000, help="documents (default 100,000)")
     parser.add_argument("--quick", action="store_true", help="10,000 documents, one timed round")
-    parser.add_argument("--index", default="gin,rum,both",
-                        help="text indexes to measure, in turn: gin, rum, both (default gin,rum,both)")
+    parser.add_argument("--index", default="gin,rum,both,newest",
+                        help="text indexes to measure, in turn: gin, rum, both, newest (default gin,rum,both,newest)")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the query mix after a cold one")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="processes making rows")
     parser.add_argument("--part", action="append", choices=("bench", "recall", "limits"),
