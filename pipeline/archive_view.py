@@ -84,14 +84,16 @@ def hidden_notice(count: int) -> str:
     return f"本年度有 {count} 件超出您密级权限的文件，须由有相应权限的文书归档"
 
 
-def default_year(engine: Engine, settings: Settings) -> int:
+def default_year(found: list[int], settings: Settings) -> int:
     """Offices file last year's documents (the CLI's default), else the newest year there is."""
     last = settings.today().year - 1
-    found = archive_plan.years(engine, settings)
     return last if last in found or not found else found[0]
 
 
-def year_view(engine: Engine, settings: Settings, year: int, clearance: str | None) -> YearView:
+def year_view(engine: Engine, settings: Settings, year: int | None, clearance: str | None) -> YearView:
+    """The year (None: ``default_year``) as this viewer may see it."""
+    years = archive_plan.years(engine, settings)
+    year = default_year(years, settings) if year is None else year
     whole = archive_plan.plan(engine, settings, year)
     secrecy = _secrecy(engine, whole)
     seen = {reg_no for reg_no, level in secrecy.items() if visible_to(level, clearance)}
@@ -101,7 +103,7 @@ def year_view(engine: Engine, settings: Settings, year: int, clearance: str | No
                     blockers=tuple(b for b in whole.blockers if b.reg_no in seen),
                     excluded=tuple(e for e in whole.excluded if e.reg_no in seen))
     return YearView(
-        year=year, years=tuple(archive_plan.years(engine, settings)), plan=shown,
+        year=year, years=tuple(years), plan=shown,
         blockers=tuple(ShownBlocker(b.reg_no, b.title, b.reasons) for b in shown.blockers),
         hidden=len(secrecy) - len(seen),
         secret=sum(1 for c in whole.categories for item in c.items if item.filed and is_secret(item.secrecy)),

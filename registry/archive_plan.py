@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, defer
 from core.settings import Settings
 from core.vocab import ACTION_ITEM, FINISHED, INCOMING, RecordStatus
 from registry.audit import as_utc
-from registry.filing import RETENTION_CODES, RETENTION_ORDER, archive_code, category, classify
+from registry.filing import (RETENTION_CODES, RETENTION_NAMES, RETENTION_ORDER, archive_code, category, classify,
+                             filing_year)
 from registry.models import Document, HandlingRow
 
 ATTACHMENT_PREFIXES = ("附件", "定稿")
@@ -165,7 +166,7 @@ def _of_year(session: Session, settings: Settings, year: int) -> list[Document]:
     # The body text is read only where a record is written (its digest hashes the text).
     rows = session.scalars(select(Document).options(defer(Document.text)).where(or_(dated, undated))
                            .order_by(Document.id)).all()
-    return [d for d in rows if d.date is not None or as_utc(d.registered_at).astimezone(settings.zone).year == year]
+    return [d for d in rows if filing_year(d, settings) == year]
 
 
 def _handling_states(session: Session, reg_nos: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -200,7 +201,7 @@ def _item(document: Document, settings: Settings) -> Item:
     details = document.details
     if document.item_no is not None:  # filed: its category is in its 档号
         code, retention_code, unit_code = _parts(document.archive_code or "")
-        retention = next(name for name, c in RETENTION_CODES.items() if c == retention_code)
+        retention = RETENTION_NAMES[retention_code]
         rule = details.get("retention_rule") or ""
     else:
         found = classify(document, settings)
@@ -265,25 +266,20 @@ def _pair_replies(items: list[Item], documents: dict[str, Document], settings: S
 
 def _categories(items: Iterable[Item], documents: list[Document], settings: Settings) -> tuple[Category, ...]:
     grouped: dict[tuple[int, str, str], list[Item]] = defaultdict(list)
-    years = {d.reg_no: (d.date.year if d.date else as_utc(d.registered_at).astimezone(settings.zone).year)
-             for d in documents}
+    years = {d.reg_no: filing_year(d, settings) for d in documents}
     for item in items:
         year = int(item.archive_code.split("·")[1].split("-")[0]) if item.filed else years[item.reg_no]
         grouped[(year, item.retention_code, item.unit_code)].append(item)
     names = _unit_names(documents, settings)
     categories = []
     for (year, retention_code, unit_code), members in sorted(
-            grouped.items(), key=lambda kv: (RETENTION_ORDER.index(_retention(kv[0][1])), kv[0][2])):
-        code = category(settings, year, _retention(retention_code), unit_code)
+            grouped.items(), key=lambda kv: (RETENTION_ORDER.index(RETENTION_NAMES[kv[0][1]]), kv[0][2])):
+        code = category(settings, year, RETENTION_NAMES[retention_code], unit_code)
         categories.append(Category(
-            code=code, fonds_code=settings.office.fonds_code, year=year, retention=_retention(retention_code),
+            code=code, fonds_code=settings.office.fonds_code, year=year, retention=RETENTION_NAMES[retention_code],
             retention_code=retention_code, unit_code=unit_code, unit_name=names.get(unit_code, unit_code),
             items=_numbered(code, members, settings)))
     return tuple(categories)
-
-
-def _retention(code: str) -> str:
-    return next(name for name, c in RETENTION_CODES.items() if c == code)
 
 
 def _unit_names(documents: list[Document], settings: Settings) -> dict[str, str]:

@@ -20,6 +20,7 @@ from registry.models import Document
 from registry.writing import WriteTransaction
 
 RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}
+RETENTION_NAMES = {code: name for name, code in RETENTION_CODES.items()}  # Y -> 永久
 # Longest first: a 请示 and its 批复 are kept together at the longer of their periods.
 RETENTION_ORDER = ("永久", "30年", "10年")
 # Replies that close the 请示 or 函 they answer.

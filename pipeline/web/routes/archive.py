@@ -74,7 +74,8 @@ def review_form(request: Request, reg_no: str = Form(""), reason: str = Form("")
     except (InvalidValue, ArchivedRecord) as error:
         return _page(request, viewer, number, 409 if isinstance(error, ArchivedRecord) else 400,
                      problem=f"{reg_no}：{error.message}")
-    return RedirectResponse(f"/archive?year={number}&reviewed={quote(reg_no, safe='')}#blockers", status_code=303)
+    shown = f"year={number}&" if number else ""
+    return RedirectResponse(f"/archive?{shown}reviewed={quote(reg_no, safe='')}#blockers", status_code=303)
 
 
 # --- the filed year taken out ---------------------------------------------------------------
@@ -92,8 +93,7 @@ def catalogue_docx(request: Request, year: str = "", viewer: Viewer = Depends(re
 @router.get("/api/archive/box-notes.docx")
 def box_notes(request: Request, year: str = "", checker: str = "",
               viewer: Viewer = Depends(require("archive_file"))) -> Response:
-    number = _year(request, year, required=True)
-    _check_complete(_view(request, viewer, number))
+    number = _whole_year(request, viewer, year)
     return streamed(box_notes_download(engine_of(request), settings_of(request), number, actor=viewer.name,
                                        organizer=viewer.account.display_name or viewer.name,
                                        checker=checker.strip()[:40] or None))
@@ -102,15 +102,13 @@ def box_notes(request: Request, year: str = "", checker: str = "",
 @router.get("/api/archive/package.zip")
 def package(request: Request, year: str = "", include_secret: str = "",
             viewer: Viewer = Depends(require("archive_file"))) -> Response:
-    number = _year(request, year, required=True)
-    _check_complete(_view(request, viewer, number))
+    number = _whole_year(request, viewer, year)
     return streamed(package_download(engine_of(request), settings_of(request), number, actor=viewer.name,
                                      include_secret=include_secret in ("1", "on", "true")))
 
 
 def _catalogue(request: Request, viewer: Viewer, year: str, kind: str) -> Response:
-    number = _year(request, year, required=True)
-    _check_complete(_view(request, viewer, number))
+    number = _whole_year(request, viewer, year)
     return streamed(catalogue_download(engine_of(request), settings_of(request), number, kind, actor=viewer.name))
 
 
@@ -152,7 +150,7 @@ def review_api(request: Request, body: Review, viewer: Viewer = Depends(require(
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _page(request: Request, viewer: Viewer, year: int, status_code: int = 200, *, view: YearView | None = None,
+def _page(request: Request, viewer: Viewer, year: int | None, status_code: int = 200, *, view: YearView | None = None,
           **context: Any) -> Response:
     context.setdefault("notice", None)
     context.setdefault("problem", None)
@@ -160,7 +158,7 @@ def _page(request: Request, viewer: Viewer, year: int, status_code: int = 200, *
                   confirmation=CONFIRMATION, **context)
 
 
-def _view(request: Request, viewer: Viewer, year: int) -> YearView:
+def _view(request: Request, viewer: Viewer, year: int | None) -> YearView:
     return archive_view.year_view(engine_of(request), settings_of(request), year, viewer.clearance)
 
 
@@ -169,16 +167,24 @@ def _check_complete(view: YearView) -> None:
         raise Forbidden(archive_view.hidden_notice(view.hidden))
 
 
+def _whole_year(request: Request, viewer: Viewer, year: str) -> int:
+    """The year asked for, once the viewer is known to see every record of it (403 otherwise)."""
+    number = _year(request, year, required=True)
+    _check_complete(_view(request, viewer, number))
+    return number
+
+
 def _review(request: Request, viewer: Viewer, reg_no: str, reason: str) -> list[str]:
     return archive_view.review(engine_of(request), reg_no, viewer.clearance, viewer.name, reason)
 
 
-def _year(request: Request, value: str, *, required: bool = False) -> int:
+def _year(request: Request, value: str, *, required: bool = False) -> int | None:
+    """The year asked for; None when none is and the page's default year will do."""
     value = value.strip()
     if not value:
         if required:
             raise InvalidValue("请指定年度", fix="Give year=YYYY.")
-        return archive_view.default_year(engine_of(request), settings_of(request))
+        return None
     if not value.isdigit():
         raise InvalidValue(f"年度应写作四位数字，如 2026，收到「{value}」", fix="Give year=YYYY.")
     return _checked_year(int(value))
