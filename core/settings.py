@@ -5,7 +5,8 @@ file given with ``--config``) < ``WENSHU_*`` environment variables < command-lin
 No other module reads ``os.environ`` or a config file; they receive a ``Settings``.
 
 Environment variables map onto keys by name: ``WENSHU_DATA`` is ``data_dir``,
-``WENSHU_DATABASE_URL`` is ``database_url`` and ``WENSHU_OCR_ENGINE`` is ``[ocr] engine``.
+``WENSHU_DATABASE_URL`` is ``database_url``, ``WENSHU_STORE_DIR`` is ``store_dir`` and
+``WENSHU_OCR_ENGINE`` is ``[ocr] engine``.
 ``WENSHU_TEST_*`` is reserved for the test suite and ignored here.
 """
 
@@ -25,6 +26,9 @@ from core.errors import ConfigError
 
 CONFIG_FILE_NAME = "wenshu.toml"
 DEFAULT_DATA_DIR = "wenshu-data"
+# What a registry row's ``stored_path`` begins with when the file is in the store: the rest is
+# relative to ``store_dir``, wherever this machine mounts it (see ``Settings.stored_file``).
+STORE_PREFIX = "store/"
 ENV_PREFIX = "WENSHU_"
 
 Direction = Literal["收文", "发文"]
@@ -220,6 +224,9 @@ class HandlingSettings(_Section):
 class Settings(_Section):
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str | None = None
+    # The store of originals; default DATA/store. Machines sharing one PostgreSQL registry point
+    # it at one network mount, each wherever it mounts it (a relative path is inside data_dir).
+    store_dir: Path | None = None
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
     numbering: NumberingSettings = Field(default_factory=NumberingSettings)
@@ -231,10 +238,20 @@ class Settings(_Section):
     handling: HandlingSettings = Field(default_factory=HandlingSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
 
+    @field_validator("store_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any) -> Any:
+        # WENSHU_STORE_DIR= (set but empty) means the default, not the data directory itself
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _absolute_paths(self) -> "Settings":
         if not self.data_dir.is_absolute():
             object.__setattr__(self, "data_dir", self.data_dir.resolve())
+        if self.store_dir is None:
+            object.__setattr__(self, "store_dir", self.data_dir / "store")
+        elif not self.store_dir.is_absolute():  # not the working directory: commands run from anywhere
+            object.__setattr__(self, "store_dir", (self.data_dir / self.store_dir).resolve())
         if self.database_url is None:
             object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'wenshu.db'}")
         return self
@@ -257,10 +274,6 @@ class Settings(_Section):
         return self.data_dir / "duplicates"
 
     @property
-    def store_dir(self) -> Path:
-        return self.data_dir / "store"
-
-    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
@@ -272,6 +285,19 @@ class Settings(_Section):
     def folders(self) -> tuple[Path, ...]:
         return (self.inbox_dir, self.outbox_dir, self.quarantine_dir, self.duplicates_dir,
                 self.store_dir, self.index_dir, self.work_dir)
+
+    def stored_file(self, stored_path: str) -> Path:
+        """The file a registry row's ``stored_path`` names on this machine: ``store/…`` is in
+        ``store_dir`` (the same row on every machine, wherever the store is mounted); anything
+        else (a row not written by the pipeline) is relative to the data directory, as every
+        ``stored_path`` was before ``store_dir`` existed."""
+        if stored_path.startswith(STORE_PREFIX):
+            return self.store_dir / stored_path.removeprefix(STORE_PREFIX)
+        return self.data_dir / stored_path
+
+    def logical_stored_path(self, stored: Path) -> str:
+        """What a registry row records of a file in the store: ``store/ab/<sha256>.<ext>``."""
+        return STORE_PREFIX + stored.relative_to(self.store_dir).as_posix()
 
     @property
     def audit_key_file(self) -> Path:

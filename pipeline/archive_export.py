@@ -198,7 +198,7 @@ def _copy_original(settings: Settings, item: Item, target: Path) -> None:
     """The stored original into the package, hashed on the way: what is written is what the
     registry registered, or the export stops."""
     store = settings.store_dir.resolve()
-    source = (settings.data_dir / item.stored_path).resolve()
+    source = settings.stored_file(item.stored_path).resolve()
     if not source.is_relative_to(store) or not source.is_file():
         raise NotFound(f"{item.archive_code}（{item.reg_no}）的原件不在存储区中，未导出数据包",
                        fix="Run `wenshu audit verify --deep`; restore store/ from a backup.")

@@ -2,7 +2,7 @@
 the watcher's daily checkpoint line in ``[audit] checkpoint_dir`` (another machine's share).
 
 The checks themselves are ``registry/verify.py``; here they get what only the edge knows: the
-data directory's store, the checkpoint folder, the office's day.
+store of originals (``store_dir``), the checkpoint folder, the office's day.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def originals_problems(engine: Engine, settings: Settings) -> tuple[int, list[Br
                                .order_by(Document.id)).all()
     for reg_no, stored_path, sha256 in rows:
         checked += 1
-        path = settings.data_dir / stored_path
+        path = settings.stored_file(stored_path)
         try:
             digest = _sha256(path)
         except FileNotFoundError:

@@ -116,9 +116,10 @@ def stored_file(settings: Settings, document: Document) -> Path:
     """The record's stored path from the registry, resolved, and only if it lies inside the
     store: a row pointing elsewhere (edited by hand) is not served."""
     store = settings.store_dir.resolve()
-    path = (settings.data_dir / document.stored_path).resolve() if document.stored_path else store
+    path = settings.stored_file(document.stored_path).resolve() if document.stored_path else store
     if not path.is_relative_to(store) or path == store or not path.is_file():
-        raise NotFound(f"{document.reg_no} 的原件不在存储区中", fix="Check store/ against the registry.")
+        raise NotFound(f"{document.reg_no} 的原件不在存储区中",
+                       fix=f"Check the store ({settings.store_dir}) against the registry: is it mounted?")
     return path
 
 

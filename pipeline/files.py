@@ -92,7 +92,12 @@ def put_in_store(store_dir: Path, source: Path, sha256: str, name: str) -> tuple
     """Content-addressed: the same bytes are stored once, whatever their names. The copy is
     hashed as it is written and must be the bytes ``sha256`` names (a file swapped for another,
     or for a link, after it was hashed is not stored under the wrong name). Returns the stored
-    path and whether this call wrote it."""
+    path and whether this call wrote it.
+
+    Several writers of the same bytes at once (two workers, or two machines sharing the store on
+    a network mount) each write their own temporary file; the first to finish publishes it, the
+    others find it there and drop theirs. A stored file is never replaced, so a reader that has
+    it open (a download) is never disturbed, and only the writer that published it may undo it."""
     target = store_path(store_dir, sha256, name)
     if target.exists():
         return target, False
@@ -106,8 +111,7 @@ def put_in_store(store_dir: Path, source: Path, sha256: str, name: str) -> tuple
         if digest.hexdigest() != sha256:
             raise ChangedWhileRead(errno.EIO, "the file changed while it was being processed", str(source))
 
-    durable.write_with(target, fill)
-    return target, True
+    return target, durable.write_with(target, fill, keep_existing=True)
 
 
 def reason_file(placed: Path) -> Path:
@@ -122,8 +126,8 @@ def free_name(directory: Path, name: str) -> Path:
     stem, suffix = Path(name).stem, Path(name).suffix
     if len(suffix.encode()) > 20:
         stem, suffix = name, ""
-    # the reason file's temporary name while it is written durably: ".<name>.reason.txt.<pid>.tmp"
-    room = NAME_MAX - len(REASON_SUFFIX) - len(" (9999)") - len(".") - len(".4194304.tmp") - len(suffix.encode())
+    # the reason file's temporary name while it is written durably: ".<name>.reason.txt.<hex>.tmp"
+    room = NAME_MAX - len(REASON_SUFFIX) - len(" (9999)") - durable.TEMPORARY_EXTRA - len(suffix.encode())
     if len(stem.encode()) > room:
         stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip() or "document"
         name = stem + suffix

@@ -171,7 +171,9 @@ def intake_of(job: Job, ctx: Context) -> records.Intake:
         warnings += (OWN_IN_INBOX,)
     return records.Intake(
         direction=job.direction, series=job.series, file_name=job.file_name, sha256=job.sha256,
-        stored_path=str(job.stored.relative_to(ctx.settings.data_dir)), format=extracted.format,
+        # logical (store/ab/…), not where this machine mounts the store: the row is the same on
+        # every machine, and its audit digest covers it
+        stored_path=ctx.settings.logical_stored_path(job.stored), format=extracted.format,
         pages=extracted.page_count, text_method=extracted.text_method, text=extracted.text,
         warnings=warnings, fields=fields, details=details, number_draft=understood.doc_number_draft,
         as_new=ctx.as_new, origin=ctx.origin)

@@ -27,8 +27,9 @@ def private_umask() -> None:
 
 def guarded_paths(settings: Settings) -> list[Path]:
     """What must be private: the data directory, the database with its journal files, and the
-    folders that hold documents or their text. inbox/ and outbox/ are left out: an office may
-    open them to a scanner on purpose (the data directory above them is still checked)."""
+    folders that hold documents or their text (the store too when ``store_dir`` is a share
+    elsewhere). inbox/ and outbox/ are left out: an office may open them to a scanner on purpose
+    (the data directory above them is still checked)."""
     paths = [settings.data_dir, settings.store_dir, settings.index_dir, settings.quarantine_dir,
              settings.duplicates_dir, settings.work_dir]
     url = settings.database_url
@@ -58,8 +59,12 @@ def looser_warning(settings: Settings) -> str | None:
     if not found:
         return None
     shown = "、".join(f"{_name(path, settings)}（{mode:04o}）" for path, mode in found)
+    folders = [settings.data_dir]
+    if not settings.store_dir.is_relative_to(settings.data_dir):  # a share mounted elsewhere
+        folders.append(settings.store_dir)
     return (f"数据目录 {settings.data_dir} 的权限过宽，其他用户可以访问：{shown}。这里保存着涉密文件的正文和原件，"
-            f"请只允许运行 wenshu 的用户访问，例如执行：chmod -R go-rwx '{settings.data_dir}'")
+            "请只允许运行 wenshu 的用户访问，例如执行：chmod -R go-rwx "
+            + " ".join(f"'{folder}'" for folder in folders))
 
 
 def _name(path: Path, settings: Settings) -> str:

@@ -215,7 +215,7 @@ def _item(document: Document, settings: Settings) -> Item:
         secrecy_period=details.get("secrecy_period"), urgency=document.urgency,
         recipients=tuple(details.get("recipients") or ()), cc=tuple(details.get("cc") or ()),
         pages=document.pages, format=document.format, file_name=document.file_name, sha256=document.sha256,
-        stored_path=document.stored_path, size=_size(settings.data_dir / document.stored_path),
+        stored_path=document.stored_path, size=_size(settings.stored_file(document.stored_path)),
         retention=retention, retention_code=retention_code, unit_code=unit_code, rule=rule,
         together_with=None, note="")
 
