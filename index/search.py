@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,9 @@ from core.settings import Settings
 from core.vocab import CLEARANCES, UNRESTRICTED, Clearance, visible_to  # noqa: F401 (re-exported)
 from index import engine
 from index.errors import IndexUnavailable, QueryError
+from index import pg_search
 from index.query import build_plan
+from index.results import Hit, SearchResult  # noqa: F401 (re-exported)
 from index.snippets import snippet
 from index.understand import IssuerBook
 from index.writer import current_dir, open_path
@@ -76,38 +77,6 @@ def _searcher(settings: Settings, *, reopen: bool = False):
             cache.pop(next(iter(cache))).close()
         entry = cache[key] = _Cached(path)
     return entry.ix, entry.fresh()
-
-
-@dataclass(frozen=True)
-class Hit:
-    reg_no: str
-    title: str | None
-    doc_number: str | None
-    issuer: str | None
-    date: date | None
-    score: float | None
-    snippet: str
-    doc_type: str | None = None
-    direction: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"reg_no": self.reg_no, "title": self.title, "doc_number": self.doc_number, "issuer": self.issuer,
-                "date": self.date.isoformat() if self.date else None,
-                "score": round(self.score, 4) if self.score is not None else None,
-                "snippet": self.snippet, "doc_type": self.doc_type, "direction": self.direction}
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    total: int
-    hits: tuple[Hit, ...]
-    understood_as: dict[str, Any]
-    page: int = 1
-    limit: int = 20
-
-    def to_json(self) -> dict[str, Any]:
-        return {"total": self.total, "hits": [hit.to_json() for hit in self.hits],
-                "understood_as": self.understood_as}
 
 
 IssuerAliases = Mapping[str, Iterable[str]]
@@ -220,6 +189,11 @@ def search(settings: Settings, query: str, *, limit: int = 20, page: int = 1, do
     if evaluator not in ("numpy", "whoosh"):
         raise ValueError(f"unknown evaluator {evaluator!r}")
     today = today or datetime.now(settings.zone).date()
+    if settings.database_url.startswith("postgresql"):
+        # The registry's own search rows: written with each record, so nothing here to open or refresh.
+        return pg_search.search(settings, query, limit=limit, page=page, doc_type=doc_type, date_from=date_from,
+                                date_to=date_to, sort=sort, today=today, issuer_aliases=_frozen(issuer_aliases),
+                                hidden=clearance_mask(clearance))
     args = (settings, query, limit, page, doc_type, date_from, date_to, sort, today, evaluator, issuer_aliases,
             clearance)
     try:

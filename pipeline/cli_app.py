@@ -40,7 +40,7 @@ class Edge:
     @cached_property
     def engine(self) -> Engine:
         from pipeline.storage import disk_full_error
-        from registry.db import open_registry
+        from pipeline.database import open_registry
 
         try:
             return open_registry(self.settings)

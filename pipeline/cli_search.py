@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Annotated, Optional
 
 import typer
@@ -52,10 +53,19 @@ def search(
 def reindex(ctx: typer.Context) -> None:
     """Rebuild the search index from the registry (resumable; the old index serves until done)."""
     import index
-    from pipeline.indexing import all_records, count_records
+    from pipeline.indexing import all_records, count_records, in_database, rebuild_rows
 
     edge: Edge = ctx.obj
     total = count_records(edge.engine)
+    if in_database(edge.engine):
+        began = time.monotonic()
+        with Progress(TextColumn("重建检索行"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err_console) as progress:
+            task = progress.add_task("reindex", total=total)
+            written = rebuild_rows(edge.engine, progress=lambda done: progress.update(task, completed=done))
+        console.print(f"检索在 PostgreSQL 中，随每次登记同步写入；已重写全部检索行：{written} 条"
+                      f"（用时 {time.monotonic() - began:.1f} 秒）")
+        return
     with Progress(TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err_console) as progress:
         task = progress.add_task("reindex", total=total)
@@ -73,13 +83,16 @@ def index_check(
 ) -> None:
     """Compare the index with the registry: missing, stale and orphan entries (exit 16 on drift)."""
     import index
-    from pipeline.indexing import all_records, expected_versions
+    from pipeline.indexing import all_records, check_rows, expected_versions, fix_rows, in_database
 
     edge: Edge = ctx.obj
-    drift = index.check(edge.settings, expected_versions(edge.engine))
+    rows = in_database(edge.engine)  # PostgreSQL: the search rows written with each record
+    drift = check_rows(edge.engine) if rows else index.check(edge.settings, expected_versions(edge.engine))
     repaired = 0
     if fix and (drift.missing or drift.stale or drift.orphans or drift.error):
-        if drift.error:  # unreadable index: only a rebuild helps
+        if rows:
+            repaired = fix_rows(edge.engine, drift)
+        elif drift.error:  # unreadable index: only a rebuild helps
             index.reindex(edge.settings, all_records(edge.engine, edge.settings))
             repaired = -1
         else:
@@ -89,7 +102,8 @@ def index_check(
     if as_json:
         print_json({**drift.to_json(), "repaired": repaired})
     else:
-        console.print(f"缺失 {len(drift.missing)}，过期 {len(drift.stale)}，多余 {len(drift.orphans)}"
+        console.print(("检索行（PostgreSQL）：" if rows else "")
+                      + f"缺失 {len(drift.missing)}，过期 {len(drift.stale)}，多余 {len(drift.orphans)}"
                       + (f"；索引无法读取：{escape(drift.error)}" if drift.error else ""))
         if fix:
             console.print("已重建索引。" if repaired == -1 else f"已修复 {repaired} 条。")

@@ -1,8 +1,13 @@
 """Keeping the search index in step with the registry, its source of truth.
 
-The registry hands out records; the index takes them; the registry records that it happened.
-A document whose indexing failed (index busy, disk full) stays registered: `wenshu index check`
-finds it as missing and `--fix` or `wenshu reindex` repairs it.
+On SQLite the search is a whoosh index: the registry hands out records; the index takes them;
+the registry records that it happened. A document whose indexing failed (index busy, disk full)
+stays registered: `wenshu index check` finds it as missing and `--fix` or `wenshu reindex`
+repairs it.
+
+On PostgreSQL the search is the registry's own search rows, written in each record's
+transaction (``pipeline.database``): there is nothing to hand over afterwards, and check, fix and
+rebuild work on the rows (``registry.search_rows``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import index
 from core.errors import WenshuError
 from core.settings import Settings
 from index import IndexDoc
-from registry import audit, records
+from registry import audit, records, search_rows
 from registry.audit import as_utc
 from registry.models import Document
 
@@ -42,8 +47,16 @@ def index_record(document: Document, settings: Settings) -> IndexDoc:
         deadline=document.deadline, status=document.status)
 
 
+def in_database(engine: Engine) -> bool:
+    """Whether search reads the registry's own rows (PostgreSQL) rather than a whoosh index."""
+    return search_rows.supported(engine)
+
+
 def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str], actor: str) -> bool:
-    """Index these records now and audit it; False (logged) when the index could not take them."""
+    """Index these records now and audit it; False (logged) when the index could not take them.
+    On PostgreSQL their rows were written as they were registered or changed: nothing to do."""
+    if in_database(engine):
+        return True
     wanted = list(reg_nos)
     with Session(engine) as session:
         documents = session.scalars(select(Document).where(Document.reg_no.in_(wanted))).all()
@@ -59,12 +72,37 @@ def index_registered(engine: Engine, settings: Settings, reg_nos: Iterable[str],
 
 
 def index_unindexed(engine: Engine, settings: Settings, actor: str) -> int:
-    """Index the records the index lacks or holds in an older version; returns how many."""
+    """Index the records the index lacks or holds in an older version; returns how many. On
+    PostgreSQL, the rows of records registered before search moved there (or by a tool that
+    opened the registry without the row builder)."""
+    if in_database(engine):
+        drift = check_rows(engine)
+        return fix_rows(engine, drift)
     drift = index.check(settings, expected_versions(engine))
     behind = [*drift.missing, *drift.stale]
     if behind:
         index_registered(engine, settings, behind, actor)
     return len(behind)
+
+
+def check_rows(engine: Engine) -> index.Drift:
+    """The search rows against the registry: missing, stale (another version) and orphan rows."""
+    expected, found = expected_versions(engine), search_rows.versions(engine)
+    return index.Drift(missing=tuple(sorted(expected.keys() - found.keys())),
+                       stale=tuple(sorted(k for k in expected.keys() & found.keys() if expected[k] != found[k])),
+                       orphans=tuple(sorted(found.keys() - expected.keys())))
+
+
+def fix_rows(engine: Engine, drift: index.Drift) -> int:
+    """Rewrite the rows ``drift`` found missing or stale, drop the orphans; returns how many."""
+    if drift.clean:
+        return 0
+    return search_rows.rebuild(engine, [*drift.missing, *drift.stale]) + len(drift.orphans)
+
+
+def rebuild_rows(engine: Engine, progress: Callable[[int], None] | None = None) -> int:
+    """Every record's search row written afresh (``wenshu reindex`` on PostgreSQL)."""
+    return search_rows.rebuild(engine, progress=progress)
 
 
 def all_records(engine: Engine, settings: Settings, batch: int = 500) -> Iterator[IndexDoc]:

@@ -100,7 +100,7 @@ def _preload_ocr(settings: Settings) -> None:
 
 
 def _serve(conn: Connection, setup: WorkerSetup) -> None:
-    from registry.db import open_registry
+    from pipeline.database import open_registry
 
     engine = None
     while True:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, bindparam, case, insert, select, upda
 from sqlalchemy.orm import Session
 
 from core.errors import Tampered
-from registry import audit, guard
+from registry import audit, guard, search_rows
 from registry.auditkey import AuditKey
 from registry.db import audit_key, writer
 from registry.models import AuditEvent, ChainHead, Counter, Document
@@ -51,6 +51,7 @@ class WriteTransaction:
     actor: str
     key: AuditKey
     events: list[dict[str, Any]] = field(default_factory=list)
+    changed: dict[str, Document] = field(default_factory=dict)  # records whose search rows are due
 
     @property
     def connection(self) -> Connection:
@@ -82,6 +83,7 @@ class WriteTransaction:
         """Append an audit event; with ``document``, the event carries the row's new digest."""
         if document is not None:
             details = {**details, "digest": audit.record_digest(document)}
+            self.changed[document.reg_no] = document
         self.events.append(audit.chain_event(self.head, self.key, actor=self.actor, action=action, record=record,
                                              details=details))
 
@@ -104,6 +106,9 @@ def write_transaction(engine: Engine, actor: str, *, check_triggers: bool = True
         guard.check_before_write(session.connection(), last_seq, last_hash, triggers=check_triggers)
         txn = WriteTransaction(session=session, head=audit.Head(last_seq, last_hash), actor=actor, key=key)
         yield txn
+        if txn.changed and (builder := search_rows.builder_of(engine)) is not None:
+            session.flush()
+            search_rows.write_documents(txn.connection, builder, txn.changed.values())
         txn.append_events()
 
 

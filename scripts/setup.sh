@@ -13,6 +13,16 @@ DEBIAN_PACKAGES=(
   chromium                                                # the browser tests (Playwright drives it: tests/web/browser)
 )
 
+# Search inside PostgreSQL ranks from a RUM index (docs/search.md): when a PostgreSQL server is
+# installed on this machine, its RUM extension is installed beside it. (A server elsewhere needs
+# the package there; without it wenshu falls back to GIN.)
+if command -v dpkg-query >/dev/null 2>&1; then
+  for server in $(dpkg-query -W -f='${Package} ${Status}\n' 'postgresql-[0-9]*' 2>/dev/null |
+                  awk '$1 ~ /^postgresql-[0-9]+$/ && /install ok installed/ {print $1}'); do
+    DEBIAN_PACKAGES+=("$server-rum")
+  done
+fi
+
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${DEBIAN_PACKAGES[@]}"; do

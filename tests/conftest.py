@@ -23,9 +23,8 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings(data_dir=tmp_path / "data", env=SAMPLE_OFFICE_ENV)
 
 
-@pytest.fixture
-def pg_url() -> str:
-    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+def pg_database() -> tuple[str, "callable"]:
+    """A new, empty PostgreSQL database and the function that drops it; skips without a server."""
     base = os.environ.get("WENSHU_TEST_PG_URL")
     if not base:
         pytest.skip("WENSHU_TEST_PG_URL is not set")
@@ -34,12 +33,24 @@ def pg_url() -> str:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        from index import pg_search
+        from registry.db import connect
+        connect.cache_clear()
+        pg_search.forget(url)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url, drop
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    url, drop = pg_database()
     yield url
-    from registry.db import connect
-    connect.cache_clear()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from core.errors import Exit, WenshuError
 from core.settings import Settings
-from registry.db import open_registry
+from pipeline.database import open_registry
 from registry.sessions import LoginThrottled
 from pipeline.web import routes
 from pipeline.web.auth import Forbidden, NotSignedIn

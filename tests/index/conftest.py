@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings, load_settings
-from index import index_documents
+from index import IndexDoc, index_documents
+from index.pg_rows import search_row
+from registry import search_rows
+from registry.db import connect
+from tests.conftest import pg_database
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
@@ -40,9 +44,52 @@ def corpus() -> list[dict]:
     return load_corpus()
 
 
+BACKENDS = ["whoosh", "postgresql"]
+
+
 @pytest.fixture(scope="session")
-def corpus_settings(tmp_path_factory, corpus) -> Settings:
-    """Settings whose index holds the whole corpus. Tests must not write to it."""
+def whoosh_corpus(tmp_path_factory, corpus) -> Settings:
+    """The corpus in a whoosh index only: for tests of whoosh's own structures."""
     settings = load_settings(data_dir=tmp_path_factory.mktemp("corpus") / "data", env={})
     index_documents(settings, corpus)
     return settings
+
+
+def in_postgresql(settings: Settings) -> bool:
+    return settings.database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def corpus_settings(request, tmp_path_factory, corpus) -> Settings:
+    """Settings whose search holds the whole corpus, in both backends: the whoosh index of the
+    embedded default, and the search rows of a PostgreSQL registry (skipped without a server).
+    Tests must not write to it."""
+    if request.param == "whoosh":
+        return request.getfixturevalue("whoosh_corpus")
+    data_dir = tmp_path_factory.mktemp("corpus") / "data"
+    url, drop = pg_database()
+    request.addfinalizer(drop)
+    settings = load_settings(data_dir=data_dir, env={}, overrides={"database_url": url})
+    write_search_rows(settings, corpus)
+    return settings
+
+
+def write_search_rows(settings: Settings, records: list[dict]) -> None:
+    """The search rows of these records, as the registry writes them with each record."""
+    engine = connect(settings.database_url, settings.audit_key_file)
+    with engine.begin() as connection:
+        search_rows.write(connection, [search_row(IndexDoc.from_record(record), settings.zone) for record in records])
+
+
+def put_records(settings: Settings, records: list[dict]) -> None:
+    """Make these records (new or changed) searchable in the settings' backend."""
+    (write_search_rows if in_postgresql(settings) else index_documents)(settings, records)
+
+
+def backend_settings(request, data_dir, backend: str) -> Settings:
+    """Empty settings of one backend (a fresh PostgreSQL database, dropped after the test)."""
+    if backend == "whoosh":
+        return load_settings(data_dir=data_dir, env={})
+    url, drop = pg_database()
+    request.addfinalizer(drop)
+    return load_settings(data_dir=data_dir, env={}, overrides={"database_url": url})

@@ -9,10 +9,12 @@ from datetime import date, datetime
 
 import pytest
 
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from core.vocab import visible_to
-from index import engine, index_documents, search
+from index import engine, search
 from index.search import UNRESTRICTED, clearance_mask
+
+from .conftest import BACKENDS, backend_settings, put_records
 
 # 密级 as the register may hold them, with who may see each (hard-coded, checked against visible_to).
 SECRECIES = [None, "无", "NONE", "秘密", "机密", " 机密", "绝密", "内部", "ＮＯＮＥ"]
@@ -42,10 +44,10 @@ RECORDS = [_record(n, secrecy) for n, secrecy in enumerate(SECRECIES, start=1)]
 SECRECY_OF = {r["reg_no"]: r["secrecy"] for r in RECORDS}
 
 
-@pytest.fixture(scope="module")
-def clearance_settings(tmp_path_factory) -> Settings:
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("clearance") / "data", env={})
-    index_documents(settings, RECORDS)
+@pytest.fixture(scope="module", params=BACKENDS)
+def clearance_settings(request, tmp_path_factory) -> Settings:
+    settings = backend_settings(request, tmp_path_factory.mktemp("clearance") / "data", request.param)
+    put_records(settings, RECORDS)
     return settings
 
 
@@ -144,9 +146,10 @@ def test_the_pipeline_passes_the_clearance_through(clearance_settings):
     assert pipeline_search(clearance_settings, '"年度检查"', limit=100, today=TODAY).total == len(RECORDS)
 
 
-def test_a_record_whose_secrecy_is_corrected_is_shown_or_hidden_at_once(tmp_path):
-    settings = load_settings(data_dir=tmp_path / "data", env={})
-    index_documents(settings, RECORDS)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_record_whose_secrecy_is_corrected_is_shown_or_hidden_at_once(request, tmp_path, backend):
+    settings = backend_settings(request, tmp_path / "data", backend)
+    put_records(settings, RECORDS)
     top_secret = next(r for r in RECORDS if r["secrecy"] == "绝密")
 
     def found(clearance):
@@ -154,9 +157,9 @@ def test_a_record_whose_secrecy_is_corrected_is_shown_or_hidden_at_once(tmp_path
         return result.total, result.understood_as["issuer"]
 
     assert found(None) == (0, "机要处")
-    index_documents(settings, [{**top_secret, "secrecy": None, "version": 2}])  # corrected: not 涉密
+    put_records(settings, [{**top_secret, "secrecy": None, "version": 2}])  # corrected: not 涉密
     assert found(None) == (1, HIDDEN_ISSUER)
-    index_documents(settings, [{**top_secret, "secrecy": "机密", "version": 3}])
+    put_records(settings, [{**top_secret, "secrecy": "机密", "version": 3}])
     assert found("秘密") == (0, "机要处") and found("机密") == (1, HIDDEN_ISSUER)
     for evaluator in EVALUATORS:
         assert search(settings, '"年度检查"', limit=100, today=TODAY, evaluator=evaluator, clearance="秘密").total \

@@ -14,10 +14,10 @@ def reg_nos(settings, query, **kwargs):
     return [hit.reg_no for hit in search(settings, query, today=TODAY, limit=100, **kwargs).hits]
 
 
-def test_two_character_word_found_inside_a_longer_jieba_word(corpus_settings):
+def test_two_character_word_found_inside_a_longer_jieba_word(corpus_settings, whoosh_corpus):
     # 收〔2026〕20号's title says 科研经费: jieba keeps that as one word, so the word field has no
     # 科研 for it. The bigram field has, and search finds it.
-    ix, searcher = _searcher(corpus_settings)
+    ix, searcher = _searcher(whoosh_corpus)
     docnum = next(searcher.document_numbers(reg_no="收〔2026〕20号"))
     assert docnum not in set(Q.Term("title_w", "科研").docs(searcher))
     assert docnum in set(Q.Term("title_bi", "科研").docs(searcher))
@@ -32,8 +32,8 @@ def test_quoted_phrase(corpus_settings):
     assert "收〔2026〕2号" not in reg_nos(corpus_settings, '"科研申报"')
 
 
-def test_whooshs_own_phrase_matching_reads_the_packed_positions(corpus_settings):
-    ix, searcher = _searcher(corpus_settings)
+def test_whooshs_own_phrase_matching_reads_the_packed_positions(whoosh_corpus):
+    ix, searcher = _searcher(whoosh_corpus)
     phrase = Q.Phrase("text_bi", ["科研", "研项", "项目", "目申", "申报"])  # 科研项目申报 as bigrams
     found = {searcher.stored_fields(d)["reg_no"] for d in phrase.docs(searcher)}
     assert found == {"收〔2026〕2号"}

@@ -23,7 +23,7 @@ from pipeline.handling import act
 from pipeline.ingest import Context, ingest_file
 from pipeline.slips import READER_ROWS, SHIPPED, make_slip, slip_docx, slip_record
 from registry import queries, users
-from registry.db import open_registry
+from pipeline.database import open_registry
 from registry.handling import Handling, Opinion, ReaderState
 from tests.cli import SAMPLE_OFFICE_ENV, run
 from tests.pipeline.test_secret_withheld import REPORT_BODY, REPORT_HEAD, REPORT_TAIL, body_runs, leaks

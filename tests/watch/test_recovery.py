@@ -14,7 +14,7 @@ from pipeline.files import dated_folder, free_name, reason_file, stage_reason
 from pipeline.ingest import Context, ingest_file
 from pipeline.processing import process, quarantine_crashed
 from registry import ledger, records
-from registry.db import open_registry
+from pipeline.database import open_registry
 from tests.watch.helpers import audit_actions, files_under, write_txt
 
 

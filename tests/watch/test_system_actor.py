@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.vocab import SYSTEM_ACTOR
 from registry import heartbeat
-from registry.db import open_registry
+from pipeline.database import open_registry
 from registry.models import AuditEvent, Document, Heartbeat
 from tests.watch.helpers import FAST, WatchProcess, database_url, documents, wait_until, wenshu, write_txt
 

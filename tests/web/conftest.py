@@ -29,7 +29,7 @@ from core.vocab import INCOMING, ROLES, SYSTEM_ACTOR, Status
 from pipeline.indexing import index_registered
 from pipeline.ingest import Context, Outcome, ingest_file
 from registry import users
-from registry.db import open_registry
+from pipeline.database import open_registry
 from tests.cli import SAMPLE_OFFICE_ENV
 from tests.pipeline.test_secret_withheld import REPORT_BODY, REPORT_HEAD, REPORT_TAIL
 

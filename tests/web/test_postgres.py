@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_office(pg_url: str, tmp_path: Path) -> Office:
     from pipeline.web.app import create_app
-    from registry.db import open_registry
+    from pipeline.database import open_registry
 
     settings = office_settings(tmp_path / "data").model_copy(update={"database_url": pg_url})
     engine = open_registry(settings)

@@ -144,7 +144,7 @@ def test_serve_runs_the_watcher_and_the_web_application_until_sigterm(tmp_path):
     # stopped: the heartbeat says so (read by a web application of its own over the same data)
     from core.settings import load_settings
     from pipeline.workbench import watcher_state
-    from registry.db import open_registry
+    from pipeline.database import open_registry
 
     engine = open_registry(load_settings(data_dir=data, env=SAMPLE_OFFICE_ENV))
     assert not watcher_state(engine).alive
