@@ -57,11 +57,11 @@ class SQL:
     params: tuple = field(default_factory=tuple)
 
 
-def _as_sql(node: TS | SQL) -> SQL:
+def as_sql(node: TS | SQL) -> SQL:
     return SQL("tokens @@ %s::tsquery", (node.q,)) if isinstance(node, TS) else node
 
 
-def _combine(nodes: list[TS | SQL | None], op: str) -> TS | SQL | None:
+def combine(nodes: list[TS | SQL | None], op: str) -> TS | SQL | None:
     """AND/OR of conditions; the tsqueries among them become one (one index scan, not several)."""
     nodes = [n for n in nodes if n is not None]
     if len(nodes) <= 1:
@@ -71,7 +71,7 @@ def _combine(nodes: list[TS | SQL | None], op: str) -> TS | SQL | None:
     ts = TS(f" {'&' if op == 'AND' else '|'} ".join(f"({q})" for q in texts)) if texts else None
     if not others:
         return ts
-    parts = ([_as_sql(ts)] if ts else []) + others
+    parts = ([as_sql(ts)] if ts else []) + others
     return SQL("(" + f" {op} ".join(p.sql for p in parts) + ")", tuple(x for p in parts for x in p.params))
 
 
@@ -115,11 +115,11 @@ def translate(q: Q.Query) -> TS | SQL | None:
             bounds.append(SQL(f"{column} >= %s", (q.startdate if column == "registered_at" else q.startdate.date(),)))
         if q.enddate:
             bounds.append(SQL(f"{column} <= %s", (q.enddate if column == "registered_at" else q.enddate.date(),)))
-        return _combine(bounds, "AND")
+        return combine(bounds, "AND")
     if isinstance(q, Q.And):
-        return _combine([translate(s) for s in q.subqueries], "AND")
+        return combine([translate(s) for s in q.subqueries], "AND")
     if isinstance(q, Q.Or):
-        return _combine([translate(s) for s in q.subqueries], "OR")
+        return combine([translate(s) for s in q.subqueries], "OR")
     if isinstance(q, Q.AndMaybe):  # the optional part only ranks
         return translate(q.a)
     if isinstance(q, Q.ConstantScoreQuery):
@@ -218,7 +218,7 @@ def search(settings: Settings, query: str, *, limit: int, page: int, doc_type: s
            issuer_aliases: tuple, hidden: Q.Query | None) -> SearchResult:
     """One page, as ``index.search.search`` gives it (its arguments already checked). ``hidden``:
     the records the user may not know exist (``index.search.clearance_mask``)."""
-    hidden_sql = _as_sql(translate(hidden)) if hidden is not None else None
+    hidden_sql = as_sql(translate(hidden)) if hidden is not None else None
     with _engine(settings).connect() as connection:
         try:
             generation = connection.exec_driver_sql("SELECT generation FROM search_generation").scalar_one()
@@ -231,7 +231,7 @@ def search(settings: Settings, query: str, *, limit: int, page: int, doc_type: s
         conditions += [_negated(translate(q)) for q in plan.excluded]
         if hidden is not None:
             conditions.append(_negated(translate(hidden)))
-        where = _as_sql(_combine(conditions, "AND") or SQL("true"))
+        where = as_sql(combine(conditions, "AND") or SQL("true"))
         ranked = " | ".join(f"({t})" for t in dict.fromkeys(rank_terms(plan.text_query(), [])))
         if not ranked:
             sort = "date"  # without words to rank by, the newest documents are the most useful first

@@ -42,7 +42,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ if str(ROOT) not in sys.path:
 COLUMNS = ("id", "reg_no", "reg_no_key", "reg_no_norm", "direction", "registered_at", "doc_type", "doc_number",
            "doc_number_key", "doc_number_norm", "doc_number_seq", "issuer", "issuer_norm", "department",
            "department_norm", "title", "date", "date_value", "secrecy", "secret", "urgency", "route", "status",
-           "deadline", "archive_code", "body", "tokens")
+           "deadline", "archive_code", "archive_norm", "body", "tokens")
 TABLE = """
 CREATE TABLE docs (
     id bigint PRIMARY KEY,
@@ -62,7 +62,7 @@ CREATE TABLE docs (
     issuer text, issuer_norm text, department text, department_norm text,
     title text, date date NOT NULL, date_value date,
     secrecy text, secret boolean NOT NULL, urgency text, route text, status text, deadline date,
-    archive_code text,
+    archive_code text, archive_norm text,
     body text,            -- normalised, for snippets; NULL for 涉密 records
     tokens tsvector NOT NULL
 )"""
@@ -141,7 +141,8 @@ def row_values(doc_id: int, record: dict, zone=None) -> tuple[list, object]:
               normalize(doc.department) if doc.department else None, doc.title,
               doc.date or moment.date(), doc.date, key(doc.secrecy), doc.is_secret, key(doc.urgency),
               key(doc.route), key(doc.status), doc.deadline,
-              archive_key(doc.archive_code) if doc.archive_code else None, body, tsvector_literal(lexemes)]
+              archive_key(doc.archive_code) if doc.archive_code else None,
+              normalize(doc.archive_code) if doc.archive_code else None, body, tsvector_literal(lexemes)]
     return values, lexemes
 
 
@@ -171,126 +172,10 @@ def make_chunk(spec: tuple[int, int, int]) -> tuple[bytes, float, int, int, int]
 
 # --- the plan in SQL ------------------------------------------------------------------------------
 
-@dataclass
-class TS:
-    """A condition PostgreSQL answers from ``tokens`` alone: one tsquery."""
-    q: str
+# The plan's whoosh queries as SQL: the translation search itself uses (``index.pg_search``).
+from whoosh import query as Q  # noqa: E402
 
-
-@dataclass
-class SQL:
-    sql: str
-    params: list = field(default_factory=list)
-
-
-KEY_COLUMNS = {"doc_type", "direction", "route", "urgency", "secrecy", "status", "issuer", "department",
-               "doc_number_key", "reg_no_key", "archive_code"}
-SUBSTRING_COLUMNS = {"issuer_bi": "issuer_norm", "department_bi": "department_norm",
-                     "doc_number_bi": "doc_number_norm", "reg_no_bi": "reg_no_norm", "archive_bi": "archive_code"}
-DATE_COLUMNS = {"date": "date", "registered_at": "registered_at", "deadline": "deadline"}
-
-
-def _as_sql(node) -> SQL:
-    return SQL("tokens @@ %s::tsquery", [node.q]) if isinstance(node, TS) else node
-
-
-def _combine(nodes: list, op: str):
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
-        return None
-    if len(nodes) == 1:
-        return nodes[0]
-    texts = [n for n in nodes if isinstance(n, TS)]
-    others = [n for n in nodes if not isinstance(n, TS)]
-    ts = TS(f" {'&' if op == 'AND' else '|'} ".join(f"({n.q})" for n in texts)) if texts else None
-    if not others:
-        return ts
-    parts = ([_as_sql(ts)] if ts else []) + others
-    return SQL("(" + f" {op} ".join(p.sql for p in parts) + ")", [x for p in parts for x in p.params])
-
-
-def _substring(tokens: list[str]) -> str:
-    """The text a chain of bigrams spells (东湖, 湖大, 大学 -> 东湖大学)."""
-    out = tokens[0]
-    for token in tokens[1:]:
-        out += token[1:] if len(token) == 2 and out.endswith(token[0]) else token
-    return out
-
-
-def translate(q):
-    """A whoosh query of ``index.query`` as a TS or SQL condition (matching only; scores apart)."""
-    from whoosh import query as Q
-
-    from index.tsvector import TITLE_WORD, quote
-
-    if isinstance(q, Q.Term) and q.fieldname in ("text_bi", "title_bi"):
-        return TS(quote(q.text) + (":A" if q.fieldname == "title_bi" else ""))
-    if isinstance(q, Q.Term) and q.fieldname == "title_w":
-        return TS(quote(TITLE_WORD + q.text) + ":A")
-    if isinstance(q, Q.Prefix) and q.fieldname in ("text_bi", "title_bi"):
-        return TS(quote(q.text) + ":*" + ("A" if q.fieldname == "title_bi" else ""))
-    if isinstance(q, Q.Phrase) and q.fieldname in ("text_bi", "title_bi"):
-        weight = ":A" if q.fieldname == "title_bi" else ""
-        return TS("(" + " <-> ".join(quote(w) + weight for w in q.words) + ")")
-    if isinstance(q, (Q.Term, Q.Prefix, Q.Phrase)) and q.fieldname in SUBSTRING_COLUMNS:
-        text = _substring(q.words) if isinstance(q, Q.Phrase) else q.text
-        return SQL(f"{SUBSTRING_COLUMNS[q.fieldname]} LIKE %s", ["%" + text.replace("%", "\\%") + "%"])
-    if isinstance(q, Q.Term) and q.fieldname in KEY_COLUMNS:
-        return SQL(f"{q.fieldname} = %s", [q.text])
-    if isinstance(q, Q.Term) and q.fieldname == "doc_number_seq":
-        return SQL("doc_number_seq = %s", [int(q.text)])
-    if isinstance(q, Q.Term) and q.fieldname == "secret":
-        return SQL("secret = %s", [q.text == "1"])
-    if isinstance(q, Q.DateRange):
-        column = DATE_COLUMNS[q.fieldname]
-        cast = "::date" if column != "registered_at" else ""
-        parts = []
-        if q.startdate:
-            parts.append(SQL(f"{column} >= %s{cast}", [q.startdate]))
-        if q.enddate:
-            parts.append(SQL(f"{column} <= %s{cast}", [q.enddate]))
-        return _combine(parts, "AND")
-    if isinstance(q, Q.And):
-        return _combine([translate(s) for s in q.subqueries], "AND")
-    if isinstance(q, Q.Or):
-        return _combine([translate(s) for s in q.subqueries], "OR")
-    if isinstance(q, Q.AndMaybe):
-        return translate(q.a)
-    if isinstance(q, Q.ConstantScoreQuery):
-        return translate(q.child)
-    if isinstance(q, Q.Not):
-        inner = translate(q.query)
-        return TS(f"!({inner.q})") if isinstance(inner, TS) else SQL(f"NOT ({inner.sql})", inner.params)
-    if isinstance(q, Q.Every):
-        return None
-    raise NotImplementedError(repr(q))
-
-
-def _rank_terms(q, out: list[str]) -> None:
-    """The tsqueries a text query and its bonus score on (OR-ed into the rank's query)."""
-    from whoosh import query as Q
-
-    if isinstance(q, (Q.Term, Q.Prefix, Q.Phrase)) and q.fieldname in ("text_bi", "title_w"):
-        out.append(translate(q).q)
-    # title_bi's bonus is left out: the title's positions weigh A in ``tokens`` already, so the
-    # same lexemes restricted to :A would only count them again (and cost RUM a third more).
-    elif isinstance(q, Q.AndMaybe):
-        _rank_terms(q.a, out)
-        _rank_terms(q.b, out)
-    elif isinstance(q, (Q.And, Q.Or)):
-        for s in q.subqueries:
-            _rank_terms(s, out)
-
-
-def _exact_number(q) -> str | None:
-    """The canonical number of ``Plan.add_number``'s query, if it is one."""
-    from whoosh import query as Q
-
-    if isinstance(q, Q.Or):
-        for s in q.subqueries:
-            if isinstance(s, Q.Term) and s.fieldname == "doc_number_key":
-                return s.text
-    return None
+from index.pg_search import SQL, as_sql, combine, exact_number, rank_terms, translate  # noqa: E402
 
 
 @dataclass
@@ -306,21 +191,12 @@ def sql_query(text: str, issuers, today: date = TODAY) -> SqlQuery:
     from index.query import build_plan
 
     plan = build_plan(text, issuers=issuers, today=today)
-    conditions = [translate(q) for q in plan.required]
-    conditions += [translate(q) for q in plan.filters + plan.date_filters()]
-    conditions += [translate(Q_not(q)) for q in plan.excluded]
-    where = _as_sql(_combine(conditions, "AND") or SQL("true"))
-    rank_terms: list[str] = []
-    for q in plan.required + plan.bonus:
-        _rank_terms(q, rank_terms)
-    number = next((n for n in map(_exact_number, plan.required) if n), None)
-    rank = " | ".join(f"({t})" for t in dict.fromkeys(rank_terms)) if rank_terms else None
+    conditions = [translate(q) for q in plan.required + plan.filters + plan.date_filters()]
+    conditions += [translate(Q.Not(q)) for q in plan.excluded]
+    where = as_sql(combine(conditions, "AND") or SQL("true"))
+    rank = " | ".join(f"({t})" for t in dict.fromkeys(rank_terms(plan.text_query(), []))) or None
+    number = next((n for n in map(exact_number, plan.required) if n), None)
     return SqlQuery(where, rank, number, plan.highlight)
-
-
-def Q_not(q):
-    from whoosh import query as Q
-    return Q.Not(q)
 
 
 def top_sql(query: SqlQuery, kind: str, limit: int = 10) -> tuple[str, list]:
