@@ -5,6 +5,7 @@
     python tests/bench/bench_pg_search.py --docs 1000000 --index rum
     python tests/bench/bench_pg_search.py --part recall      # the labelled query set, PostgreSQL vs whoosh
     python tests/bench/bench_pg_search.py --part limits      # what the tsvector limits cost long documents
+    python tests/bench/bench_pg_search.py --part register    # registrations/s with and without search rows
     python tests/bench/bench_pg_search.py --keep, then --reuse wenshu_spike_NNN   # re-time on a quieter machine
 
 ``bench``: synthetic 公文 (bench_search's Generator, about 2,000 characters each) are made in
@@ -589,6 +590,57 @@ def limits(args) -> None:
               f"{truncated / total:>10.1%} | {found / phrases:>19.1%}")
 
 
+# --- registration with its search row ---------------------------------------------------------------
+
+def registration(args) -> None:
+    """Registrations per second on PostgreSQL through the registry's own ``register``, without and
+    with the search row written in the same transaction (the pipeline's engine), alternating
+    blocks of 50 between two scratch databases so both see the same machine load."""
+    import tempfile
+    from datetime import timezone
+
+    from core.settings import load_settings
+    from pipeline.database import open_registry as open_with_rows
+    from registry.db import open_registry as open_plain
+    from registry.records import Intake, register
+    from tests.bench.bench_search import Generator
+
+    count, block = args.register, 50
+    generator = Generator(seed=7)
+    records = [generator.record(i) for i in range(count)]
+    timings: dict[str, float] = {"plain": 0.0, "rows": 0.0}
+    names = {kind: f"wenshu_bench_register_{kind}_{os.getpid()}" for kind in timings}
+    try:
+        engines = {}
+        for kind, name in names.items():
+            url = create_database(libpq_url(args.url), name).replace("postgresql://", "postgresql+psycopg://", 1)
+            settings = load_settings(data_dir=Path(tempfile.mkdtemp()) / kind,
+                                     env={"WENSHU_OFFICE_CODE": "化学院"}, overrides={"database_url": url})
+            engines[kind] = (settings, (open_with_rows if kind == "rows" else open_plain)(settings))
+        for start in range(0, count, block):
+            for kind, (settings, engine) in engines.items():
+                began = time.perf_counter()
+                for i in range(start, min(count, start + block)):
+                    r = records[i]
+                    intake = Intake(direction="收文", file_name=f"{i}.pdf", sha256=f"{i:064x}",
+                                    stored_path=f"store/{i % 256:02x}/{i:064x}.pdf", text=r["text"],
+                                    fields={"doc_type": r["doc_type"], "doc_number": f"东大发〔2026〕{i + 1}号",
+                                            "issuer": r["issuer"], "title": r["title"], "date": r["date"],
+                                            "secrecy": r["secrecy"], "route": r["route"]})
+                    register(engine, settings, intake, "clerk",
+                             now=r["registered_at"].replace(tzinfo=settings.zone).astimezone(timezone.utc))
+                timings[kind] += time.perf_counter() - began
+        for settings, engine in engines.values():
+            engine.dispose()
+    finally:
+        for name in names.values():
+            drop_database(libpq_url(args.url), name)
+    plain, rows = (count / timings[k] for k in ("plain", "rows"))
+    print(f"\nregistration on PostgreSQL, {count} documents of ~2,000 characters, load {load_avg()}")
+    print(f"  without search rows: {plain:.1f}/s ({1000 / plain:.1f} ms each)")
+    print(f"  with search rows:    {rows:.1f}/s ({1000 / rows:.1f} ms each), {rows / plain:.2f}× the rate")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=100_000, help="documents (default 100,000)")
@@ -597,7 +649,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="text indexes to measure, in turn: gin, rum, both, newest (default gin,rum,both,newest)")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the query mix after a cold one")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="processes making rows")
-    parser.add_argument("--part", action="append", choices=("bench", "recall", "limits"),
+    parser.add_argument("--register", type=int, default=1000, help="registrations timed by --part register")
+    parser.add_argument("--part", action="append", choices=("bench", "recall", "limits", "register"),
                         help="what to run (repeatable; default all)")
     parser.add_argument("--url", default=os.environ.get("WENSHU_TEST_PG_URL",
                                                         "postgresql://postgres@127.0.0.1:5432/test"))
@@ -609,11 +662,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.docs, args.rounds = 10_000, 1
     args.index = [k.strip() for k in args.index.split(",") if k.strip()]
-    parts = args.part or ["limits", "recall", "bench"]
+    parts = args.part or ["limits", "recall", "register", "bench"]
     if "limits" in parts:
         limits(args)
     if "recall" in parts:
         recall(args)
+    if "register" in parts:
+        registration(args)
     if "bench" in parts:
         bench(args)
     return 0
