@@ -172,7 +172,9 @@ def _engine(settings: Settings) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _engines[url] = create_engine(url, pool_pre_ping=True)
+            # A search holds its connection for one query; a few per process are enough, and each
+            # uvicorn worker has the registry's own pool beside this one (max_connections).
+            engine = _engines[url] = create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
     return engine
 
 
