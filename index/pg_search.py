@@ -234,9 +234,11 @@ def search(settings: Settings, query: str, *, limit: int, page: int, doc_type: s
         if hidden is not None:
             conditions.append(_negated(translate(hidden)))
         where = as_sql(combine(conditions, "AND") or SQL("true"))
-        ranked = " | ".join(f"({t})" for t in dict.fromkeys(rank_terms(plan.text_query(), [])))
-        if not ranked:
+        text_query = plan.text_query()
+        if text_query is None:
             sort = "date"  # without words to rank by, the newest documents are the most useful first
+        # A 发文字号 alone has no words to rank: its own record first, then those citing it, newest first.
+        ranked = " | ".join(f"({t})" for t in dict.fromkeys(rank_terms(text_query, []))) or None
         number = next((n for n in map(exact_number, plan.required) if n), None)
         total = connection.exec_driver_sql(f"SELECT count(*) FROM search_rows WHERE {where.sql}",
                                            where.params).scalar_one()

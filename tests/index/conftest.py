@@ -60,16 +60,20 @@ def in_postgresql(settings: Settings) -> bool:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def corpus_settings(request, tmp_path_factory, corpus) -> Settings:
+def corpus_settings(request) -> Settings:
     """Settings whose search holds the whole corpus, in both backends: the whoosh index of the
     embedded default, and the search rows of a PostgreSQL registry (skipped without a server).
     Tests must not write to it."""
-    if request.param == "whoosh":
-        return request.getfixturevalue("whoosh_corpus")
-    data_dir = tmp_path_factory.mktemp("corpus") / "data"
+    return request.getfixturevalue("whoosh_corpus" if request.param == "whoosh" else "pg_corpus")
+
+
+@pytest.fixture(scope="session")
+def pg_corpus(request, tmp_path_factory, corpus) -> Settings:
+    """The corpus in the search rows of a PostgreSQL registry."""
     url, drop = pg_database()
     request.addfinalizer(drop)
-    settings = load_settings(data_dir=data_dir, env={}, overrides={"database_url": url})
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("corpus") / "data", env={},
+                             overrides={"database_url": url})
     write_search_rows(settings, corpus)
     return settings
 

@@ -16,11 +16,11 @@ QUERIES = [item["q"] for item in LABELS["queries"]] + LABELS["two_char_words"] +
 
 
 @pytest.mark.parametrize("sort", ["relevance", "date"])
-def test_same_results_as_whoosh(corpus_settings, sort):
+def test_same_results_as_whoosh(whoosh_corpus, sort):
     fallbacks = engine.FALLBACKS
     for query in QUERIES:
-        fast = search(corpus_settings, query, today=TODAY, limit=100, sort=sort)
-        reference = search(corpus_settings, query, today=TODAY, limit=100, sort=sort, evaluator="whoosh")
+        fast = search(whoosh_corpus, query, today=TODAY, limit=100, sort=sort)
+        reference = search(whoosh_corpus, query, today=TODAY, limit=100, sort=sort, evaluator="whoosh")
         assert fast.total == reference.total, query
         assert {h.reg_no for h in fast.hits} == {h.reg_no for h in reference.hits}, query
         if fast.understood_as["sort"] == "date":
@@ -30,10 +30,10 @@ def test_same_results_as_whoosh(corpus_settings, sort):
     assert engine.FALLBACKS == fallbacks  # every query was evaluated by the numpy evaluator
 
 
-def test_same_page_as_whoosh(corpus_settings):
+def test_same_page_as_whoosh(whoosh_corpus):
     for page in (1, 2, 3):
-        fast = search(corpus_settings, "安全", today=TODAY, limit=4, page=page)
-        reference = search(corpus_settings, "安全", today=TODAY, limit=4, page=page, evaluator="whoosh")
+        fast = search(whoosh_corpus, "安全", today=TODAY, limit=4, page=page)
+        reference = search(whoosh_corpus, "安全", today=TODAY, limit=4, page=page, evaluator="whoosh")
         assert [round(h.score, 4) for h in fast.hits] == [round(h.score, 4) for h in reference.hits]
 
 
