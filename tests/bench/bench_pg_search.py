@@ -6,6 +6,7 @@
     python tests/bench/bench_pg_search.py --part recall      # the labelled query set, PostgreSQL vs whoosh
     python tests/bench/bench_pg_search.py --part limits      # what the tsvector limits cost long documents
     python tests/bench/bench_pg_search.py --part register    # registrations/s with and without search rows
+    python tests/bench/bench_pg_search.py --part built --docs 100000   # index.search itself on search_rows
     python tests/bench/bench_pg_search.py --keep, then --reuse wenshu_spike_NNN   # re-time on a quieter machine
 
 ``bench``: synthetic 公文 (bench_search's Generator, about 2,000 characters each) are made in
@@ -641,6 +642,98 @@ def registration(args) -> None:
     print(f"  with search rows:    {rows:.1f}/s ({1000 / rows:.1f} ms each), {rows / plain:.2f}× the rate")
 
 
+# --- the search as built: index.search over the registry's search_rows --------------------------------
+
+def make_search_rows_chunk(spec: tuple[int, int, int]) -> bytes:
+    """COPY text of documents ``start..start+count`` as rows of ``search_rows``, built by the very
+    function the registry's write transactions call (``index.pg_rows.search_row``)."""
+    from zoneinfo import ZoneInfo
+
+    from index.documents import IndexDoc
+    from index.pg_rows import search_row
+    from registry.search_rows import COLUMNS as ROW_COLUMNS
+    from tests.bench.bench_search import Generator
+
+    chunk_no, start, count = spec
+    generator = Generator(seed=2026 + chunk_no)
+    zone = ZoneInfo("Asia/Shanghai")
+    lines = []
+    for i in range(count):
+        record = generator.record(start + i)
+        doc_id = start + i + 1
+        record["reg_no"] = (f"收〔{record['registered_at'].year}〕{doc_id}号" if record["direction"] == "收文"
+                            else f"化学院发〔{record['registered_at'].year}〕{doc_id}号")
+        row = search_row(IndexDoc.from_record(record), zone)
+        lines.append("\t".join(_copy_value(row[column]) for column in ROW_COLUMNS))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def built(args) -> None:
+    """``index.search`` itself (plan, issuers read from the rows, SQL, exact total, top 20 with
+    snippets), on PostgreSQL with the schema of the registry's migrations, over bench_search's mix."""
+    import tempfile
+
+    from core.settings import load_settings
+    from index import search
+    from registry.db import connect as open_database
+    from registry.search_rows import COLUMNS as ROW_COLUMNS
+    from tests.bench.bench_search import QUERY_MIX
+
+    name = f"wenshu_bench_built_{os.getpid()}"
+    url = create_database(libpq_url(args.url), name)
+    try:
+        settings = load_settings(data_dir=Path(tempfile.mkdtemp()) / "data", env={},
+                                 overrides={"database_url": url.replace("postgresql://", "postgresql+psycopg://", 1)})
+        open_database(settings.database_url, settings.audit_key_file).dispose()  # the migrations
+        chunk = 1000
+        specs = [(n, start, min(chunk, args.docs - start)) for n, start in enumerate(range(0, args.docs, chunk))]
+        began = time.perf_counter()
+        with connect(url) as conn:
+            indexdef = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_rows_tokens'"
+                                    ).fetchone()[0]
+            conn.execute("DROP INDEX search_rows_tokens")  # built once after the load, not row by row
+            with conn.cursor() as cur, cur.copy(f"COPY search_rows ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy, \
+                    multiprocessing.get_context("fork").Pool(args.procs) as pool:
+                for done, data in enumerate(pool.imap(make_search_rows_chunk, specs), 1):
+                    copy.write(data)
+                    if done % 50 == 0:
+                        print(f"  {done * chunk:,} rows, {time.perf_counter() - began:.0f} s", flush=True)
+            loaded = time.perf_counter() - began
+            began = time.perf_counter()
+            conn.execute(indexdef)
+            indexed = time.perf_counter() - began
+            conn.execute("VACUUM ANALYZE search_rows")
+            numbers = [row[0] for row in conn.execute(
+                "SELECT doc_number FROM search_rows WHERE reg_no_key IN (SELECT reg_no_key FROM search_rows "
+                "ORDER BY md5(reg_no) LIMIT 6)")]
+            sizes = conn.execute("SELECT pg_table_size('search_rows'), pg_relation_size('search_rows_tokens')"
+                                 ).fetchone()
+        mix = {kind: list(queries) for kind, queries in QUERY_MIX.items()}
+        mix["doc number"] = [v for n in numbers for v in (n, n.replace("〔", "[").replace("〕", "]"))]
+        timings: dict[str, list[float]] = {kind: [] for kind in mix}
+        load_before = load_avg()
+        for timing_round in range(args.rounds + 1):
+            for kind, queries in mix.items():
+                for query in queries:
+                    started = time.perf_counter()
+                    search(settings, query, today=TODAY, limit=20)
+                    if timing_round:
+                        timings[kind].append((time.perf_counter() - started) * 1000)
+        every = [t for values in timings.values() for t in values]
+        print(f"\nindex.search on PostgreSQL ({args.docs:,} documents; load {load_before} -> {load_avg()}): "
+              f"loaded {args.docs / loaded:.0f} rows/s, text index built in {indexed:.0f} s, "
+              f"table {sizes[0] / 1e6:,.0f} MB, text index {sizes[1] / 1e6:,.0f} MB")
+        print("| kind | queries | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: |")
+        for kind, values in [*timings.items(), ("all", every)]:
+            print(f"| {kind} | {len(values) // max(1, args.rounds)} | {percentile(values, 50):.0f} "
+                  f"| {percentile(values, 95):.0f} |")
+    finally:
+        from index import pg_search
+        pg_search.forget(settings.database_url)
+        if not args.keep:
+            drop_database(libpq_url(args.url), name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=100_000, help="documents (default 100,000)")
@@ -650,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the query mix after a cold one")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="processes making rows")
     parser.add_argument("--register", type=int, default=1000, help="registrations timed by --part register")
-    parser.add_argument("--part", action="append", choices=("bench", "recall", "limits", "register"),
+    parser.add_argument("--part", action="append", choices=("bench", "recall", "limits", "register", "built"),
                         help="what to run (repeatable; default all)")
     parser.add_argument("--url", default=os.environ.get("WENSHU_TEST_PG_URL",
                                                         "postgresql://postgres@127.0.0.1:5432/test"))
@@ -662,13 +755,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.docs, args.rounds = 10_000, 1
     args.index = [k.strip() for k in args.index.split(",") if k.strip()]
-    parts = args.part or ["limits", "recall", "register", "bench"]
+    parts = args.part or ["limits", "recall", "register", "built", "bench"]
     if "limits" in parts:
         limits(args)
     if "recall" in parts:
         recall(args)
     if "register" in parts:
         registration(args)
+    if "built" in parts:
+        built(args)
     if "bench" in parts:
         bench(args)
     return 0
