@@ -39,6 +39,7 @@ class Exit(IntEnum):
     ARCHIVE_BLOCKED = 25
     ARCHIVED_RECORD = 26
     ARCHIVE_INVALID = 27
+    STORE_UNAVAILABLE = 28
     INTERRUPTED = 130
 
 
@@ -80,6 +81,8 @@ EXIT_CODES: dict[Exit, str] = {
                           "`archive correct` (档案更正) with a reason (HTTP 409)",
     Exit.ARCHIVE_INVALID: "`archive verify`: the package fails a 四性 check (DA/T 70-2018); each failure names "
                           "the 档号",
+    Exit.STORE_UNAVAILABLE: "the store of originals (`store_dir`) looks unmounted: it has no `.wenshu-store` "
+                            "marker and not the oldest original the registry names there; nothing was written",
     Exit.INTERRUPTED: "`watch` stopped by a second Ctrl-C; unfinished files resume at the next start",
 }
 
@@ -181,3 +184,11 @@ class ArchiveInvalid(WenshuError):
     """An archive package that fails verification (真实性, 完整性, 可用性 or 安全性)."""
 
     exit_code = Exit.ARCHIVE_INVALID
+
+
+class StoreUnavailable(WenshuError):
+    """The store of originals is not where ``store_dir`` says: a network share not mounted (its
+    mount point an empty local folder) would take originals no other machine sees, so nothing
+    is written (``pipeline.datadir.check_store``)."""
+
+    exit_code = Exit.STORE_UNAVAILABLE

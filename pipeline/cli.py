@@ -23,7 +23,7 @@ def init(ctx: typer.Context) -> None:
     from pipeline.datadir import prepare
     from registry.maintenance import enable_key
 
-    prepare(edge.settings)
+    prepare(edge.settings, edge.engine)
 
     # connecting migrates; init needs no --user: the key it may make is the system's doing
     key = enable_key(edge.engine, edge.settings.audit_key_file, SYSTEM_ACTOR)
@@ -49,8 +49,9 @@ def ingest(
     check_direction(direction)
     edge: Edge = ctx.obj
     actor = edge.user()
-    for folder in edge.settings.folders:  # the index is made with the first registration
-        folder.mkdir(parents=True, exist_ok=True)
+    from pipeline.datadir import make_folders
+
+    make_folders(edge.settings, edge.engine)  # the index is made with the first registration
     context = Context(settings=edge.settings, engine=edge.engine, actor=actor)
     batch = ingest_paths(paths, context, direction=direction, series=series)
     if batch.registered:

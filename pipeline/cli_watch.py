@@ -122,7 +122,7 @@ def watch(
 
     edge: Edge = ctx.obj
     settings = edge.settings
-    prepare(settings)
+    prepare(settings, edge.engine)
     options = _watch_settings(edge, polling=polling, stable_seconds=stable_seconds, poll_interval=poll_interval,
                               rescan_interval=rescan_interval, retries=retries, retry_backoff=retry_backoff,
                               worker_memory_mb=worker_memory_mb, file_timeout=file_timeout)

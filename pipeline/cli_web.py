@@ -118,7 +118,7 @@ def _prepare(edge: Edge, host: str | None, port: int | None) -> Settings:
     from pipeline.datadir import prepare
 
     settings = web_settings(edge.settings, host, port)
-    prepare(settings)
+    prepare(settings, edge.engine)
     _announce_admin(first_admin(edge.engine))
     return settings
 

@@ -96,7 +96,7 @@ def test_any_file_name_is_handled_and_shown_readably(tmp_path):
     assert [o["status"] for o in outcomes] == ["registered"] * 4
     assert {Path(o["path"]).name for o in outcomes} == set(names.values())
     assert {row["file_name"] for row in documents(data)} == set(names.values())
-    stored = [path for path in (data / "store").rglob("*") if path.is_file()]
+    stored = [path for path in (data / "store").rglob("*") if path.is_file() and path.name != ".wenshu-store"]
     assert len(stored) == 4
     assert run_json(data, "search", "材料报送")["total"] == 4  # every one indexed
     shown = run(data, "show", outcomes[0]["reg_no"]).stdout
@@ -123,7 +123,7 @@ def test_a_full_disk_stops_ingest_with_exit_20_and_leaves_nothing_half_written(t
     assert "Traceback" not in result.stderr and "磁盘空间不足" in result.stderr
     assert [(Path(o["path"]).name, o["status"]) for o in json.loads(result.stdout)] == [("a.txt", "registered")]
     assert [row["file_name"] for row in documents(data)] == ["a.txt"]
-    store = [path for path in (data / "store").rglob("*") if path.is_file()]
+    store = [path for path in (data / "store").rglob("*") if path.is_file() and path.name != ".wenshu-store"]
     assert [path.name for path in store] == [f"{_sha(folder / 'a.txt')}.txt"]  # no temporary, no orphan
     assert not any((data / "quarantine").rglob("*.txt"))
 

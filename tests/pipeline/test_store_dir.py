@@ -1,7 +1,8 @@
 """`store_dir`: the store of originals outside the data directory (a network mount several
 machines share, each running wenshu against one PostgreSQL). Real files through the real
 command: the original lands in the store, the registry row keeps the logical ``store/…`` path,
-and opening it, exporting it and the deep audit all find it there."""
+and opening it, exporting it and the deep audit all find it there. A store that is not mounted
+(its marker ``.wenshu-store`` missing, and the originals the registry names) is refused."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core.settings import Settings, load_settings
 from core.vocab import UNRESTRICTED
 from pipeline import archive_export, documents, permissions
 from pipeline.auditing import originals_problems
+from pipeline.datadir import MARKER
 from pipeline.files import put_in_store
 from registry import queries
 from registry.db import open_registry
@@ -38,7 +40,9 @@ def _ingest(data: Path, env: dict[str, str] | None = None) -> str:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+    """The originals in a store (or any folder), without the store's marker."""
+    return sorted(path for path in folder.rglob("*") if path.is_file() and path.name != MARKER) \
+        if folder.exists() else []
 
 
 def test_an_original_lands_in_the_configured_store_and_the_row_stays_logical(tmp_path):
@@ -264,3 +268,79 @@ def test_a_share_without_hard_links_still_stores(tmp_path, monkeypatch, link_err
     monkeypatch.setattr(os, "link", no_links)
     stored, wrote = put_in_store(tmp_path / "store", source, sha, "in.txt")
     assert wrote and stored.read_bytes() == body and os.listdir(stored.parent) == [stored.name]
+
+
+# ------------------------------------------------------------------ a store that is not mounted
+
+def test_the_store_gets_a_marker_naming_the_database_without_its_password(tmp_path):
+    from pipeline.datadir import marker_text
+
+    data, share = tmp_path / "data", tmp_path / "mnt" / "store"
+    run(data, "init", env={"WENSHU_STORE_DIR": str(share)})
+    marker = share / MARKER
+    assert marker.is_file() and oct(marker.stat().st_mode & 0o777) == "0o600"
+    assert f"database = sqlite:///{data / 'wenshu.db'}" in marker.read_text(encoding="utf-8")
+    secret = _settings(data, {"WENSHU_DATABASE_URL": "postgresql+psycopg://wenshu:mima-123@db.example:5432/gongwen"})
+    text = marker_text(secret)
+    assert "database = postgresql+psycopg://db.example:5432/gongwen" in text
+    assert "mima" not in text and "wenshu:" not in text
+
+
+@pytest.mark.parametrize("command", [("watch", "--once"), ("ingest",), ("init",)])
+def test_an_unmounted_store_is_refused_before_anything_is_written(tmp_path, command):
+    """The share is not mounted: its mount point is an empty local folder (or not there at all).
+    Every command that would store originals refuses with exit 28, and writes nothing there."""
+    data, share = tmp_path / "data", tmp_path / "mnt" / "store"
+    env = {"WENSHU_STORE_DIR": str(share)}
+    reg_no = _ingest(data, env)
+    assert (share / MARKER).is_file() and _files(share) == [share / SHA[:2] / f"{SHA}.pdf"]
+
+    mounted = tmp_path / "elsewhere"
+    shutil.move(share, mounted)  # umount: the mount point is left as an empty folder
+    share.mkdir()
+    other = SAMPLE.with_name("notice_gbk.txt")
+    if command == ("watch", "--once"):
+        shutil.copy(other, data / "inbox" / other.name)
+    args = (*command, str(other)) if command == ("ingest",) else command
+    refused = run(data, *args, env=env, check_code=28)
+    assert f"原件库 {share} 看起来是空的或未挂载" in refused.stderr and "touch" in refused.stderr, refused.stderr
+    assert list(share.iterdir()) == []             # nothing stored where no other machine looks
+    assert [row["reg_no"] for row in run_json(data, "log", env=env)] == [reg_no]
+    if command == ("watch", "--once"):
+        assert (data / "inbox" / other.name).is_file()
+
+    share.rmdir()                                  # no mount point at all: not made either
+    run(data, *args, env=env, check_code=28)
+    assert not share.exists()
+
+    shutil.move(mounted, share)                    # mounted again: work goes on
+    run(data, *args, env=env, check_code=0)
+    assert len(run_json(data, "log", env=env)) == (1 if command == ("init",) else 2)
+
+
+def test_a_store_from_before_the_marker_is_recognised_and_marked(tmp_path):
+    """An office upgrading: its store has originals but no marker yet. The oldest original the
+    registry names is there, so the store is the registry's: it is marked, nothing refused."""
+    data = tmp_path / "data"
+    _ingest(data)
+    (data / "store" / MARKER).unlink()
+    run(data, "init")
+    assert (data / "store" / MARKER).is_file()
+
+
+def test_a_local_folder_that_took_originals_while_the_share_was_away_is_still_refused(tmp_path):
+    """Originals written into the bare mount point (a store copy made while the share was gone)
+    do not make it the store: the oldest original is on the share, and the marker too."""
+    data, share = tmp_path / "data", tmp_path / "mnt" / "store"
+    env = {"WENSHU_STORE_DIR": str(share)}
+    _ingest(data, env)
+    shutil.move(share, tmp_path / "elsewhere")
+    stray = share / "ab" / ("ab" * 32 + ".pdf")
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"%PDF-1.7 stored while the share was away")
+    refused = run(data, "watch", "--once", env=env, check_code=28)
+    assert "看起来是空的或未挂载" in refused.stderr
+    assert not (share / MARKER).exists()
+    # the clerk who knows better marks the folder as the store, as the message says
+    (share / MARKER).touch()
+    run(data, "watch", "--once", env=env, check_code=0)
