@@ -14,13 +14,18 @@ released by the operating system when the process dies, however it dies.
             set on its owner) and carry on where it stopped.
 
 Paths in the ledger are relative to the data directory, so a data directory on a share works
-from several machines mounting it at different places.
+from several machines mounting it at different places. Machines may also each have a data
+directory of their own on one shared registry: the ledger then holds claims whose folders are in
+another machine's work/. A watcher's owner name ends with ``@`` and a tag of its data directory
+(``owner_name``), and a claim whose folder is not in our work/ is released as vanished
+only when it was made in this data directory; another's is left to its own watchers.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -40,6 +45,7 @@ from registry import ledger
 from registry.ledger import Entry
 
 LOCK_NAME = ".lock"
+OWNER_MAX = 120  # the ledger's owner column
 PREFIX = {"收文": "in", "发文": "out"}
 DIRECTION = {prefix: direction for direction, prefix in PREFIX.items()}
 
@@ -126,6 +132,17 @@ def safe_name(name: str) -> str:
     return readable_name(name)
 
 
+def data_dir_tag(settings: Settings) -> str:
+    """``@`` and 8 hex digits naming this data directory (its path) in a claim's owner."""
+    return "@" + hashlib.sha256(str(settings.data_dir).encode()).hexdigest()[:8]
+
+
+def owner_name(settings: Settings, name: str) -> str:
+    """A claim owner's name (``host:pid:token``) tagged with the data directory it claims in."""
+    tag = data_dir_tag(settings)
+    return name[:OWNER_MAX - len(tag)] + tag
+
+
 class Claimer:
     """Claims files for one watcher (``owner``) over one data directory."""
 
@@ -133,7 +150,13 @@ class Claimer:
         self.settings = settings
         self.engine = engine
         self.owner = owner
+        self.tag = data_dir_tag(settings)
         self.work_dir = settings.work_dir
+
+    def made_here(self, entry: Entry) -> bool:
+        """Whether a claim was made in this data directory (an owner without a tag, by a wenshu
+        from before tags or a test, counts as made here: the rule of one data directory)."""
+        return "@" not in entry.owner or entry.owner.endswith(self.tag)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.settings.data_dir).as_posix()
@@ -222,6 +245,8 @@ class Claimer:
             if entry.id in mine:
                 continue
             folder = self.settings.data_dir / Path(entry.work_path).parent
+            if not folder.is_dir() and not self.made_here(entry):
+                continue  # in another machine's data directory: its watchers settle it
             folder.mkdir(parents=True, exist_ok=True)  # gone: the evidence check settles it
             lock_fd = lock_token(folder, exclusive=True)
             if lock_fd is None:

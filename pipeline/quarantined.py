@@ -110,7 +110,7 @@ def retry(settings: Settings, engine: Engine, actor: str, name: str, direction: 
     """``wenshu retry FILE``: send one quarantined file through the pipeline again, as ``actor``,
     on its last attempt (registered, a duplicate, or quarantined again with the new reason).
     A record it became or duplicates that is above ``clearance`` is not named in the outcome."""
-    from pipeline.claims import Claimer
+    from pipeline.claims import Claimer, owner_name
     from pipeline.indexing import index_registered
     from pipeline.ingest import Context
     from pipeline.isolation import IsolatedExtractor
@@ -119,7 +119,7 @@ def retry(settings: Settings, engine: Engine, actor: str, name: str, direction: 
     if direction is not None and direction not in DIRECTIONS:
         raise InvalidValue(f"收发方向「{direction}」无效，可选：{'、'.join(DIRECTIONS)}", fix="收文 or 发文.")
     path = locate(settings, name)
-    owner = f"{socket.gethostname()}:{os.getpid()}:web-{secrets.token_hex(3)}"[:120]
+    owner = owner_name(settings, f"{socket.gethostname()}:{os.getpid()}:web-{secrets.token_hex(3)}")
     claims = retrying.claim_back(settings, engine, Claimer(settings, engine, owner), [path], direction=direction,
                                  attempts=settings.watch.retries)
     if not claims:

@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 from core.settings import Settings, WatchSettings
 from core.vocab import Status
 from pipeline.auditing import write_daily_checkpoint
-from pipeline.claims import Claim, Claimer, Moved
+from pipeline.claims import Claim, Claimer, Moved, owner_name
 from pipeline.indexing import BatchIndexer
 from pipeline.ingest import Context, Outcome
 from pipeline.processing import quarantine_crashed
@@ -141,7 +141,7 @@ class Watcher:
         self.settings, self.engine, self.actor, self.watch = settings, engine, actor, watch
         self.heartbeat = heartbeat
         self.process_name = heartbeats.this_process()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:120]
+        self.owner = owner_name(settings, f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
         self.claimer = Claimer(settings, engine, self.owner)
         self.tracker = ReadinessTracker(watch.stable_seconds)
         self.roots = watched_roots(settings)
