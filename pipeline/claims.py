@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -132,9 +131,24 @@ def safe_name(name: str) -> str:
     return readable_name(name)
 
 
+DATA_DIR_ID = ".wenshu-data-id"
+
+
 def data_dir_tag(settings: Settings) -> str:
-    """``@`` and 8 hex digits naming this data directory (its path) in a claim's owner."""
-    return "@" + hashlib.sha256(str(settings.data_dir).encode()).hexdigest()[:8]
+    """``@`` and 8 hex digits naming this data directory in a claim's owner: drawn at random the
+    first time and kept in the data directory, so two machines whose data directories have the
+    same path still differ, and machines sharing one data directory on a share agree."""
+    path = settings.data_dir / DATA_DIR_ID
+    if not path.exists():
+        drawn = path.with_name(f"{DATA_DIR_ID}.{secrets.token_hex(8)}")
+        drawn.write_text(secrets.token_hex(4), encoding="ascii")
+        try:
+            os.link(drawn, path)  # the first to draw wins; the link never replaces a file
+        except FileExistsError:
+            pass
+        finally:
+            drawn.unlink()
+    return "@" + path.read_text(encoding="ascii").strip()
 
 
 def owner_name(settings: Settings, name: str) -> str:
