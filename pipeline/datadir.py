@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 import index
 from core import durable
 from core.errors import StoreUnavailable
 from core.settings import STORE_PREFIX, Settings
-from registry.models import Document
+from registry import queries
 
 MARKER = ".wenshu-store"
 
@@ -52,7 +52,7 @@ def check_store(settings: Settings, engine: Engine) -> None:
     store = settings.store_dir
     if (store / MARKER).is_file():
         return
-    oldest = first_stored(engine)
+    oldest = queries.first_stored_path(engine, STORE_PREFIX)
     if oldest is None or settings.stored_file(oldest).is_file():
         return
     raise StoreUnavailable(
@@ -61,13 +61,6 @@ def check_store(settings: Settings, engine: Engine) -> None:
         fix=f"Mount the shared store at {store} (or point store_dir / WENSHU_STORE_DIR at where it is mounted) "
             f"and start again. If this folder really is the store (restored from a backup, say), mark it: "
             f"touch {store / MARKER}")
-
-
-def first_stored(engine: Engine) -> str | None:
-    """The ``stored_path`` of the oldest record whose original is in the store."""
-    with engine.connect() as connection:
-        return connection.execute(select(Document.stored_path).where(Document.stored_path.startswith(STORE_PREFIX))
-                                  .order_by(Document.id).limit(1)).scalar_one_or_none()
 
 
 def marker_text(settings: Settings) -> str:

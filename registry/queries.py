@@ -274,6 +274,13 @@ def log_page(engine: Engine, settings: Settings, filters: LogFilter, *, clearanc
                    limit=limit)
 
 
+def first_stored_path(engine: Engine, prefix: str) -> str | None:
+    """The ``stored_path`` of the oldest record whose original is kept under ``prefix``."""
+    with engine.connect() as connection:
+        return connection.execute(select(Document.stored_path).where(Document.stored_path.startswith(prefix))
+                                  .order_by(Document.id).limit(1)).scalar_one_or_none()
+
+
 def number_gaps(engine: Engine) -> list[tuple[str, int, list[int]]]:
     """The numbers each series and year skipped (a 发文 registered under its printed number)."""
     with engine.connect() as connection:
