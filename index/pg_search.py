@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import ProgrammingError
 from whoosh import query as Q
 
 from core.settings import Settings
@@ -224,7 +225,7 @@ def search(settings: Settings, query: str, *, limit: int, page: int, doc_type: s
     with _engine(settings).connect() as connection:
         try:
             generation = connection.exec_driver_sql("SELECT generation FROM search_generation").scalar_one()
-        except Exception as error:  # noqa: BLE001 (no table: a registry not yet migrated)
+        except ProgrammingError as error:  # no table: a registry the migrations have not reached
             raise IndexUnavailable(f"数据库中还没有检索表（{error.__class__.__name__}）。") from error
         book = _issuer_book(connection, settings, generation, issuer_aliases, hidden_sql)
         plan = build_plan(query, issuers=book, today=today, doc_type=doc_type, date_from=date_from,
