@@ -4,7 +4,7 @@ When the registry is PostgreSQL, search can run there: each record's tokens are 
 ``tsvector`` built here, from the very tokens and positions the whoosh fields get (no PostgreSQL
 text parser or configuration is involved: the literal is cast with ``::tsvector``), and queries
 are ``tsquery`` literals built from the same analysis. See docs/search.md, "Search in
-PostgreSQL: measured design".
+PostgreSQL".
 
 What one record's tsvector holds:
 

@@ -5,8 +5,7 @@ PostgreSQL only: on SQLite the whoosh index stays the search (nothing is created
 the record's filter fields as the index keys them, its normalised body for snippets (none when
 涉密) and ``tokens``, a tsvector of wenshu's own analysis (``index/tsvector.py``). Ranking needs
 the positions in the index, so ``tokens`` is indexed with RUM, the registration moment attached
-so that the newest matches come straight from the index (docs/search.md, "Search in PostgreSQL:
-measured design"); where the RUM extension cannot be had, with GIN (search works, ranks slower).
+so that the newest matches come straight from the index (docs/search.md, "Search in PostgreSQL"); where the RUM extension cannot be had, with GIN (search works, ranks slower).
 
 ``search_generation`` moves on with every transaction that writes rows: a reader caches what it
 learnt from the rows (the issuers it knows) until it moves.
