@@ -186,15 +186,21 @@ def _template(root: Path) -> Path:
 
 
 def make_office(root: Path, web: dict[str, Any] | None = None, samples: bool = False,
-                template_root: Path | None = None) -> Office:
+                template_root: Path | None = None, database_url: str | None = None) -> Office:
     """A new office under ``root``: users of every role (copied from a data directory made once
-    per process under ``template_root``); with ``samples``, a 通知 (docx), a 请示 (born-digital
-    PDF), a 秘密 报告, a 通知 to be voided and one quarantined empty PDF."""
+    per process under ``template_root``; added afresh to a ``database_url`` of its own); with
+    ``samples``, a 通知 (docx), a 请示 (born-digital PDF), a 秘密 报告, a 通知 to be voided and one
+    quarantined empty PDF."""
     from pipeline.web.app import create_app
 
     data_dir = root / "data"
-    shutil.copytree(_template(template_root or root), data_dir)
-    settings = office_settings(data_dir, web)
+    if database_url is None:
+        shutil.copytree(_template(template_root or root), data_dir)
+        settings = office_settings(data_dir, web)
+    else:
+        data_dir.mkdir(parents=True, mode=0o700)
+        settings = office_settings(data_dir, web).model_copy(update={"database_url": database_url})
+        add_users(open_registry(settings))
     engine = open_registry(settings)
     office = Office(settings, engine, create_app(settings), root / "work")
     umask = os.umask(0o077)  # what ingest makes in the data directory is private, as wenshu's own is

@@ -18,6 +18,7 @@ from pipeline.ingest import Context, ingest_file
 from pipeline.search_form import PAGE_SIZE, SearchForm, parts_of
 from pipeline.web.routes.documents import document_url
 from tests.cli import run_json
+from tests.conftest import pg_database
 from tests.pipeline.test_understood_registration import REPLY, REQUEST
 from tests.web.conftest import NOTICE_PHRASE, SECRET_CLERK, SECRET_TITLE, Office, make_office, write_text
 
@@ -45,9 +46,14 @@ def _paged_notice(n: int) -> str:
 """
 
 
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
-    made = make_office(tmp_path_factory.mktemp("search"), samples=True)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def office(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    """The same pages over both search backends: the whoosh index, and PostgreSQL's search rows."""
+    database_url = None
+    if request.param == "postgresql":
+        database_url, drop = pg_database()
+        request.addfinalizer(drop)
+    made = make_office(tmp_path_factory.mktemp("search"), samples=True, database_url=database_url)
     made.records["request"] = made.register_text("请示.txt", REQUEST, direction=OUTGOING)
     made.records["reply"] = made.register_text("批复.txt", REPLY)
     made.records["script"] = made.register_text(SCRIPT_NAME, SCRIPT_TEXT)
@@ -203,5 +209,6 @@ def test_the_api_answers_exactly_what_the_command_prints(office):
         assert api.status_code == 200
         library = searching.search(office.settings, query, clearance=None, **options).to_json()
         assert api.json() == library
-    command = run_json(office.settings.data_dir, "search", "宿舍安全检查", "--limit", "5", "--page", "2")
+    command = run_json(office.settings.data_dir, "search", "宿舍安全检查", "--limit", "5", "--page", "2",
+                       env={"WENSHU_DATABASE_URL": office.settings.database_url})
     assert client.get("/api/search", params={"q": "宿舍安全检查", "limit": 5, "page": 2}).json() == command
