@@ -53,7 +53,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timezone
 from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
@@ -63,6 +62,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.bench.bench_pg_search import create_database, drop_database, libpq_url, load_avg  # noqa: E402
 from tests.bench.bench_search import QUERY_MIX, Generator  # noqa: E402
+from tests.bench.bench_web import synthetic_intake  # noqa: E402
 from tests.bench.bench_web import percentile  # noqa: E402
 
 WENSHU = REPO / ".venv" / "bin" / "wenshu"
@@ -93,9 +93,8 @@ def register_documents(settings, size: int) -> None:
     bench_web's ``build`` does it (its loop, without its in-process reindex and SQLite pragma)."""
     from sqlalchemy import event
 
-    from core.vocab import OUTGOING
     from registry.db import open_registry
-    from registry.records import Intake, register
+    from registry.records import register
 
     engine = open_registry(settings)
     sqlite = engine.dialect.name == "sqlite"
@@ -112,19 +111,7 @@ def register_documents(settings, size: int) -> None:
     generator = Generator()
     started = time.perf_counter()
     for i in range(size):
-        r = generator.record(i)
-        number = re.sub(r"〕\d+号$", f"〕{i + 1}号", r["doc_number"])  # unique 发文字号s (see bench_web)
-        when = r["registered_at"].replace(tzinfo=settings.zone).astimezone(timezone.utc)
-        why = [f"文种「{r['doc_type']}」" + ("含办理要求" if r["route"] == "办件" else "仅供阅知")]
-        intake = Intake(
-            direction=r["direction"], file_name=f"{r['title'][:40]}.pdf", sha256=f"{i:064x}",
-            stored_path=f"store/{i % 256:02x}/{i:064x}.pdf", format="pdf", pages=2, text_method="pdf-text",
-            text=r["text"], series=settings.numbering.default_outgoing if r["direction"] == OUTGOING else None,
-            fields={"doc_type": r["doc_type"], "doc_number": number, "issuer": r["issuer"], "title": r["title"],
-                    "date": r["date"], "secrecy": r["secrecy"], "urgency": r["urgency"],
-                    "route": r["route"] if r["direction"] != OUTGOING else None, "department": r["department"],
-                    "retention": "10年"},
-            details={"why_route": why, "references": [], "checks": []})
+        intake, when = synthetic_intake(settings, generator.record(i), i)
         register(engine, settings, intake, USER, now=when)
         if (i + 1) % 2000 == 0:
             print(f"  registered {i + 1:,} ({(i + 1) / (time.perf_counter() - started):,.0f}/s)", flush=True)

@@ -56,17 +56,38 @@ def percentile(values: list[float], pct: float) -> float:
 
 # --- building the office -------------------------------------------------------------------
 
+def synthetic_intake(settings, r: dict, i: int):
+    """The ``Intake`` of bench_search's ``i``-th record (no file behind it) and its registration moment."""
+    from core.vocab import OUTGOING
+    from registry.records import Intake
+
+    # Unique 发文字号s: the generator draws them at random, and two 公文 of one issuer with one
+    # number and a similar title would be one document to the registry.
+    number = re.sub(r"〕\d+号$", f"〕{i + 1}号", r["doc_number"])
+    when = r["registered_at"].replace(tzinfo=settings.zone).astimezone(timezone.utc)
+    why = [f"文种「{r['doc_type']}」" + ("含办理要求" if r["route"] == "办件" else "仅供阅知")]
+    intake = Intake(
+        direction=r["direction"], file_name=f"{r['title'][:40]}.pdf", sha256=f"{i:064x}",
+        stored_path=f"store/{i % 256:02x}/{i:064x}.pdf", format="pdf", pages=2, text_method="pdf-text",
+        text=r["text"], series=settings.numbering.default_outgoing if r["direction"] == OUTGOING else None,
+        fields={"doc_type": r["doc_type"], "doc_number": number, "issuer": r["issuer"], "title": r["title"],
+                "date": r["date"], "secrecy": r["secrecy"], "urgency": r["urgency"],
+                "route": r["route"] if r["direction"] != OUTGOING else None, "department": r["department"],
+                "retention": "10年"},
+        details={"why_route": why, "references": [], "checks": []})
+    return intake, when
+
+
 def build(data_dir: Path, size: int) -> None:
     """``size`` synthetic documents registered and indexed, and a clerk cleared for 秘密."""
     from sqlalchemy import event
 
     from core.settings import load_settings
-    from core.vocab import OUTGOING
     from index import reindex
     from pipeline.indexing import all_records, count_records
     from registry import users
     from registry.db import open_registry
-    from registry.records import Intake, register
+    from registry.records import register
 
     settings = load_settings(data_dir=data_dir, env={"WENSHU_OFFICE_CODE": "化学院"})
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -79,21 +100,7 @@ def build(data_dir: Path, size: int) -> None:
     generator = Generator()
     started = time.perf_counter()
     for i in range(size):
-        r = generator.record(i)
-        # Unique 发文字号s: the generator draws them at random, and two 公文 of one issuer with one
-        # number and a similar title would be one document to the registry.
-        number = re.sub(r"〕\d+号$", f"〕{i + 1}号", r["doc_number"])
-        when = r["registered_at"].replace(tzinfo=settings.zone).astimezone(timezone.utc)
-        why = [f"文种「{r['doc_type']}」" + ("含办理要求" if r["route"] == "办件" else "仅供阅知")]
-        intake = Intake(
-            direction=r["direction"], file_name=f"{r['title'][:40]}.pdf", sha256=f"{i:064x}",
-            stored_path=f"store/{i % 256:02x}/{i:064x}.pdf", format="pdf", pages=2, text_method="pdf-text",
-            text=r["text"], series=settings.numbering.default_outgoing if r["direction"] == OUTGOING else None,
-            fields={"doc_type": r["doc_type"], "doc_number": number, "issuer": r["issuer"], "title": r["title"],
-                    "date": r["date"], "secrecy": r["secrecy"], "urgency": r["urgency"],
-                    "route": r["route"] if r["direction"] != OUTGOING else None, "department": r["department"],
-                    "retention": "10年"},
-            details={"why_route": why, "references": [], "checks": []})
+        intake, when = synthetic_intake(settings, generator.record(i), i)
         register(engine, settings, intake, "clerk", now=when)
         if (i + 1) % 5000 == 0:
             print(f"  registered {i + 1:,} ({(i + 1) / (time.perf_counter() - started):,.0f}/s)", flush=True)

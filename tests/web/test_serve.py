@@ -39,9 +39,11 @@ def free_port() -> int:
 class Served:
     """The running command, its output read as it comes."""
 
-    def __init__(self, data: Path, port: int, command: tuple[str, ...] = ("serve", "--workers", "1")):
+    def __init__(self, data: Path, port: int, command: tuple[str, ...] = ("serve", "--workers", "1"),
+                 more_env: dict[str, str] | None = None):
         env = {key: value for key, value in os.environ.items() if not key.startswith("WENSHU_")}
         env.update(SAMPLE_OFFICE_ENV, WENSHU_WATCH_STABLE_SECONDS="0.5", PYTHONUNBUFFERED="1")
+        env.update(more_env or {})
         self.process = subprocess.Popen([str(WENSHU), "--data", str(data), *command, "--port", str(port)],
                                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []

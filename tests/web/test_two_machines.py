@@ -26,7 +26,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -37,8 +36,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.errors import Exit
-from tests.cli import SAMPLE_OFFICE_ENV, WENSHU, run
-from tests.web.test_serve import free_port, sign_in
+from tests.cli import SAMPLE_OFFICE_ENV, run
+from tests.web.test_serve import Served, free_port, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -74,43 +73,24 @@ class Machine:
     def __init__(self, name: str, data: Path, env: dict[str, str]):
         self.name, self.data, self.env, self.port = name, data, env, free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.lines: list[str] = []
-        self.process: subprocess.Popen | None = None
+        self.served: Served | None = None
 
     def start(self) -> None:
-        environment = {key: value for key, value in os.environ.items() if not key.startswith("WENSHU_")}
-        environment.update(self.env, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen(
-            [str(WENSHU), "--data", str(self.data), "serve", "--workers", "1", "--port", str(self.port)],
-            env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.served = Served(self.data, self.port, more_env=self.env)
 
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.served.process
 
     @property
     def output(self) -> str:
-        return "".join(self.lines)
+        return self.served.output if self.served else ""
 
     def wait_started(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while "wenshu 已启动" not in self.output:
-            assert self.process.poll() is None, \
-                f"{self.name}: wenshu serve exited {self.process.returncode}:\n{self.output}"
-            assert time.monotonic() < deadline, f"{self.name}: not started within {timeout} s:\n{self.output}"
-            time.sleep(0.1)
+        self.served.wait_for("wenshu 已启动", timeout)
 
     def stop(self) -> int | None:
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(60)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
+        return None if self.served is None else self.served.stop()
 
     def files(self, folder: str) -> list[Path]:
         root = self.data / folder
