@@ -21,15 +21,17 @@ import index
 from core import durable
 from core.errors import StoreUnavailable
 from core.settings import STORE_PREFIX, Settings
-from registry import queries
+from registry import queries, search_rows
 
 MARKER = ".wenshu-store"
 
 
 def prepare(settings: Settings, engine: Engine) -> None:
-    """Safe to call again: only what is missing is made."""
+    """Safe to call again: only what is missing is made. On PostgreSQL search lives in the
+    registry's own rows, so no whoosh index is made there."""
     make_folders(settings, engine)
-    index.create_or_open(settings).close()
+    if not search_rows.supported(engine):
+        index.create_or_open(settings).close()
 
 
 def make_folders(settings: Settings, engine: Engine) -> None:

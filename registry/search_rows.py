@@ -76,14 +76,6 @@ def versions(engine: Engine) -> dict[str, str]:
         return {reg_no: version for reg_no, version in connection.execute(text("SELECT reg_no, version FROM search_rows"))}
 
 
-def text_index(engine: Engine) -> str:
-    """How ``tokens`` is indexed: ``rum`` or ``gin`` (migration 0010 chose)."""
-    with engine.connect() as connection:
-        found = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_rows_tokens'")
-                                   ).scalar_one_or_none()
-    return "rum" if found and "USING rum" in found else "gin"
-
-
 def rebuild(engine: Engine, reg_nos: Iterable[str] | None = None, *, batch: int = 500,
             progress: Callable[[int], None] | None = None) -> int:
     """Write the rows of these records (every record when None) with the engine's builder,
