@@ -479,16 +479,27 @@ def print_table(rows: list[dict]) -> None:
     print("(cold: first time each query is run; warm: the mix again, 20% sorted by date; per kind: warm p50 / p95)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def corpus_options(parser: argparse.ArgumentParser, rounds_help: str) -> None:
+    """The options of the benchmarks that index bench_search's corpus at several sizes."""
     parser.add_argument("--docs", default="10000,50000", help="comma-separated corpus sizes (default 10000,50000)")
     parser.add_argument("--quick", action="store_true", help="same as --docs 2000 --rounds 1")
     parser.add_argument("--chunk", type=int, default=5000, help="documents per commit (reindex's default)")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="indexing processes")
-    parser.add_argument("--rounds", type=int, default=3, help="times the query mix is run")
+    parser.add_argument("--rounds", type=int, default=3, help=rounds_help)
+
+
+def corpus_sizes(args: argparse.Namespace) -> tuple[list[int], int]:
+    """The corpus sizes and query rounds ``corpus_options`` asked for."""
+    if args.quick:
+        return [2000], 1
+    return [int(s.replace("_", "")) for s in args.docs.split(",") if s.strip()], args.rounds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    corpus_options(parser, "times the query mix is run")
     args = parser.parse_args(argv)
-    sizes = [2000] if args.quick else [int(s.replace("_", "")) for s in args.docs.split(",") if s.strip()]
-    rounds = 1 if args.quick else args.rounds
+    sizes, rounds = corpus_sizes(args)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     rows = [bench(size, chunk=args.chunk, procs=args.procs, rounds=rounds) for size in sizes]
     print_table(rows)

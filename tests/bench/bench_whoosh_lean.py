@@ -48,7 +48,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench.bench_search import QUERY_MIX, Generator, _dir_size, _percentile  # noqa: E402
+from tests.bench.bench_search import (QUERY_MIX, Generator, _dir_size, _percentile, corpus_options,  # noqa: E402
+                                     corpus_sizes)
 
 TODAY = date(2026, 3, 15)
 INCREMENTAL = 50  # documents indexed one commit each after the build
@@ -368,15 +369,10 @@ def print_table(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", default="10000,50000", help="comma-separated corpus sizes (default 10000,50000)")
-    parser.add_argument("--quick", action="store_true", help="same as --docs 2000 --rounds 1")
-    parser.add_argument("--chunk", type=int, default=5000, help="documents per commit (reindex's default)")
-    parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="indexing processes")
-    parser.add_argument("--rounds", type=int, default=3, help="warm passes over the query mix")
+    corpus_options(parser, "warm passes over the query mix")
     parser.add_argument("--plain-first", action="store_true", help="build plain whoosh's index first")
     args = parser.parse_args(argv)
-    sizes = [2000] if args.quick else [int(s.replace("_", "")) for s in args.docs.split(",") if s.strip()]
-    rounds = 1 if args.quick else args.rounds
+    sizes, rounds = corpus_sizes(args)
     print(f"{os.cpu_count()} cores, {_load()}, started {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
     rows = [bench(size, chunk=args.chunk, procs=args.procs, rounds=rounds, plain_first=args.plain_first)
             for size in sizes]
